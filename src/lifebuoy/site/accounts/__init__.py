@@ -1,0 +1,1 @@
+"""Organizations, technician groups, users; login, lockout and web sessions."""

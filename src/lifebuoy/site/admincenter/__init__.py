@@ -1,0 +1,1 @@
+"""The Administration Center: groups, technicians, administrators, settings."""

@@ -1,0 +1,1 @@
+"""Response headers, request limits, web-session lifetime and error pages."""
