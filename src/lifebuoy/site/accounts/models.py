@@ -102,6 +102,9 @@ class User(AbstractBaseUser):
         Organization, on_delete=models.CASCADE, related_name="users"
     )
     email = models.EmailField(unique=True)
+    # scrypt at N=2^17 with a 24-character salt encodes to 131 characters,
+    # over the 128 that Django's AbstractBaseUser allows.
+    password = models.CharField(max_length=256)
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=16, choices=Role.choices)
     group = models.ForeignKey(
