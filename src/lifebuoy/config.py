@@ -57,8 +57,10 @@ class SecurityConfig:
     """Absolute lifetime of a web session, whatever the activity."""
     password_hash_concurrency: int = 2
     """Password hashes computed at once (each needs 128 MiB)."""
-    password_hash_wait_s: float = 20.0
+    password_hash_wait_s: float = 60.0
     """How long a login waits for a hashing slot before it gets 429."""
+    password_hash_queue: int = 64
+    """Logins that may wait for a slot; one more gets 429 at once."""
     master_key_file: str = ""
     """File holding the master key; defaults to DATA_DIR/secrets/master.key."""
     max_request_body_bytes: int = 2_621_440

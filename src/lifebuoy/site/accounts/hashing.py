@@ -80,7 +80,29 @@ def _verify(password: str, encoded: str) -> bool:
         return False
 
 
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+class _Gate:
+    """Admits ``slots`` hashes at once and lets at most ``queue`` more wait."""
+
+    def __init__(self, slots: int, queue: int) -> None:
+        self.semaphore = asyncio.Semaphore(slots)
+        self.queue = queue
+        self.waiting = 0
+
+    async def acquire(self, timeout: float) -> None:
+        if self.waiting >= self.queue:
+            raise HashingBusy("too many logins are waiting; try again in a few seconds")
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.semaphore.acquire(), timeout)
+        except TimeoutError as exc:
+            raise HashingBusy(
+                "too many logins at once; try again in a few seconds"
+            ) from exc
+        finally:
+            self.waiting -= 1
+
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -89,19 +111,16 @@ async def averify(password: str, encoded: str) -> bool:
     """Check a password off the event loop, in the bounded hashing pool.
 
     Waiting happens here, as a coroutine costing a few hundred bytes, not as
-    a blocked thread; after ``password_hash_wait_s`` it gives up.
+    a blocked thread. A full queue or a wait past ``password_hash_wait_s``
+    raises ``HashingBusy``.
     """
     loop = asyncio.get_running_loop()
-    gate = _gates.setdefault(
-        loop, asyncio.Semaphore(_SECURITY.password_hash_concurrency)
-    )
-    try:
-        await asyncio.wait_for(gate.acquire(), _SECURITY.password_hash_wait_s)
-    except TimeoutError as exc:
-        raise HashingBusy(
-            "too many logins at once; try again in a few seconds"
-        ) from exc
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _Gate(_SECURITY.password_hash_concurrency, _SECURITY.password_hash_queue)
+        _gates[loop] = gate
+    await gate.acquire(_SECURITY.password_hash_wait_s)
     try:
         return await loop.run_in_executor(_pool, _verify, password, encoded)
     finally:
-        gate.release()
+        gate.semaphore.release()
