@@ -159,6 +159,19 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_signing_key(args: argparse.Namespace) -> int:
+    _setup_django()
+    from datetime import timedelta
+
+    from lifebuoy.site.signing.keys import rotate
+
+    old, new = rotate(timedelta(hours=args.overlap_hours))
+    print(f"Tickets and key certificates are now signed by {new}.")
+    if old:
+        print(f"{old} keeps verifying for {args.overlap_hours} hours.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lifebuoy",
@@ -222,6 +235,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-keys", action="store_true", help="also start new data keys for new data"
     )
     rotate.set_defaults(handler=cmd_rotate_keys)
+
+    signing = commands.add_parser(
+        "rotate-signing-key",
+        help="start a new site signing key; the old one verifies during an overlap",
+    )
+    signing.add_argument(
+        "--overlap-hours",
+        type=float,
+        default=24.0,
+        help="how long the old key keeps verifying (default 24)",
+    )
+    signing.set_defaults(handler=cmd_rotate_signing_key)
 
     _register_gateway(commands)
     return parser

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "channels",
     "lifebuoy.site.vault",
     "lifebuoy.site.audit",
+    "lifebuoy.site.signing",
     "lifebuoy.site.accounts",
     "lifebuoy.site.admincenter",
     "lifebuoy.site.console",

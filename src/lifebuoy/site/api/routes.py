@@ -39,6 +39,22 @@ def health(request: HttpRequest) -> Health:
     return Health(status="ok", version=__version__)
 
 
+class SigningKeys(Schema):
+    keys: dict[str, str]
+    """Ed25519 public keys (raw, base64) by key id; more than one during a
+    rotation's overlap."""
+
+
+@api.get("/signing-keys", response=SigningKeys, auth=None, tags=["site"])
+def signing_keys(request: HttpRequest) -> SigningKeys:
+    """The site's public signing keys, which consoles pin to check key
+    certificates. Public: they are not secret, and HTTPS carries them."""
+    from lifebuoy.site.signing.keys import current_key, public_keys
+
+    current_key()
+    return SigningKeys(keys=public_keys())
+
+
 @api.get("/me", response=Me, auth=django_auth, tags=["accounts"])
 def me(request: HttpRequest) -> Me:
     """The logged-in user."""
