@@ -37,5 +37,7 @@ say "ruff format --check"
 .venv/bin/ruff format --check .
 say "mypy --strict"
 .venv/bin/mypy
+say "node --test (the console's JavaScript)"
+node --test tests/js/
 say "pytest"
 .venv/bin/pytest "$@"
