@@ -1,0 +1,7 @@
+"""``python -m lifebuoy.gateway``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,311 @@
+"""The asyncio adaptor: a `websockets` server around the pairing core.
+
+Each connection is served by one task that reads the ticket, joins the
+session, then reads a message and writes it to the peer before reading the
+next one. A reader that stops reading therefore stops its writer: the
+peer's ``send`` waits for its write buffer to drain, the gateway stops
+reading, its receive queue fills up and TCP flow control pushes back on the
+sender. Memory per session stays within a few messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeAlias
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.typing import Origin
+
+from ._errors import (
+    GatewayError,
+    TicketInvalid,
+    TicketNotPresented,
+    UnexpectedMessage,
+    WrongRole,
+)
+from ._pairing import Action, Close, Notify, Pairing, Report, Session
+from .config import GatewayConfig
+from .reporting import NullReporter, Reporter
+from .tickets import Role, Ticket, verify_ticket
+
+__all__ = ["ENDPOINTS", "Gateway", "Tap", "run_gateway"]
+
+logger = logging.getLogger(__name__)
+
+ENDPOINTS = {"/v1/customer": Role.CUSTOMER, "/v1/technician": Role.TECHNICIAN}
+"""WebSocket paths and the role each admits."""
+
+Tap: TypeAlias = Callable[[Role, bytes | str], None]
+"""Test hook: sees every message the gateway receives, with its sender's role."""
+
+Conn: TypeAlias = ServerConnection
+
+
+class Gateway:
+    """A relay serving both endpoints; usable inside a running event loop.
+
+    ``await start()`` binds and serves; ``await close()`` stops and closes every
+    connection. The reporter is the caller's to close.
+    """
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        reporter: Reporter | None = None,
+        *,
+        tap: Tap | None = None,
+    ) -> None:
+        self.config = config
+        self.reporter: Reporter = reporter or NullReporter()
+        self.pairing: Pairing[Conn] = Pairing(config.limits)
+        self._tap = tap
+        self._server: Server | None = None
+        self._timer: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._in_hand = 0
+
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound (useful with port 0)."""
+        assert self._server is not None, "gateway not started"
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        """Bind and start serving."""
+        limits = self.config.limits
+        context = self.config.server_ssl_context()
+        if context is None:
+            logger.warning("serving without TLS: put a TLS proxy in front")
+        self._server = await serve(
+            self._handle,
+            self.config.host,
+            self.config.port,
+            ssl=context,
+            compression=None,
+            origins=[*map(Origin, self.config.allowed_origins), None],
+            process_request=self._check_request,
+            server_header=None,
+            max_size=limits.max_message_size,
+            max_queue=limits.max_queue,
+            write_limit=limits.write_limit,
+            ping_interval=limits.ping_interval,
+            ping_timeout=limits.ping_timeout,
+            close_timeout=limits.close_timeout,
+            backlog=limits.listen_backlog,
+        )
+        self._timer = asyncio.create_task(self._expire_periodically())
+        logger.info("gateway listening on port %d", self.port)
+
+    async def close(self) -> None:
+        """Stop listening and close every connection (1001 going away)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        logger.info("gateway closed")
+
+    async def serve_forever(self) -> None:
+        """Start, then serve until cancelled."""
+        await self.start()
+        try:
+            await asyncio.Future()
+        finally:
+            await self.close()
+
+    async def __aenter__(self) -> Gateway:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def buffered_bytes(self) -> int:
+        """Bytes the gateway holds for sessions: messages in hand and write buffers.
+
+        Receive queues are bounded by ``max_queue`` messages per connection
+        and are not included.
+        """
+        total = self._in_hand
+        for session in self.pairing.sessions.values():
+            for member in session.members.values():
+                total += member.conn.transport.get_write_buffer_size()
+        return total
+
+    # Handshake.
+
+    def _check_request(self, conn: Conn, request: Request) -> Response | None:
+        if request.path == "/healthz":
+            return conn.respond(200, "ok\n")
+        if request.path not in ENDPOINTS:
+            return conn.respond(404, "not found\n")
+        origin = _origin(request.headers)
+        if origin is not None and origin not in self.config.allowed_origins:
+            logger.warning(
+                "refused a WebSocket from %s: origin %r not allowed",
+                _address(conn),
+                origin[:100],
+            )
+            return conn.respond(403, "origin not allowed\n")
+        return None
+
+    # Connection lifecycle.
+
+    async def _handle(self, conn: Conn) -> None:
+        assert conn.request is not None
+        role = ENDPOINTS[conn.request.path]
+        address = _address(conn)
+        try:
+            self.pairing.admit(address)
+        except GatewayError as exc:
+            await self._refuse(conn, role, exc)
+            return
+
+        try:
+            ticket = await self._receive_ticket(conn, role)
+            await self._relay(conn, ticket)
+        except GatewayError as exc:
+            await self._refuse(conn, role, exc)
+        except ConnectionClosed:
+            logger.debug("%s connection from %s closed", role, address)
+        finally:
+            self.pairing.release(address)
+
+    async def _receive_ticket(self, conn: Conn, role: Role) -> Ticket:
+        try:
+            async with asyncio.timeout(self.config.limits.ticket_timeout):
+                message = await conn.recv()
+        except TimeoutError:
+            raise TicketNotPresented("no ticket in time") from None
+        if self._tap is not None:
+            self._tap(role, message)
+
+        if not isinstance(message, str):
+            raise TicketInvalid("the first message must be a text ticket")
+        ticket = verify_ticket(message, self.config.site_keys, time.time())
+        if ticket.role is not role:
+            raise WrongRole(f"{ticket.role} ticket on the {role} endpoint")
+        return ticket
+
+    async def _relay(self, conn: Conn, ticket: Ticket) -> None:
+        loop = asyncio.get_running_loop()
+        session, actions = self.pairing.join(ticket, conn, loop.time())
+        logger.info(
+            "session %s: %s %s joined from %s",
+            ticket.session_id,
+            ticket.role,
+            ticket.participant,
+            _address(conn),
+        )
+        await self._apply(actions)
+
+        close_code = 1006
+        try:
+            await self._forward(conn, session, ticket.role)
+        finally:
+            if conn.protocol.close_rcvd is not None:
+                close_code = conn.protocol.close_rcvd.code
+            actions = self.pairing.leave(
+                session, ticket.role, conn, loop.time(), close_code
+            )
+            await self._apply(actions)
+
+    async def _forward(self, conn: Conn, session: Session[Conn], role: Role) -> None:
+        tap = self._tap
+        async for message in conn:
+            if tap is not None:
+                tap(role, message)
+            if isinstance(message, str):
+                raise UnexpectedMessage("text message after the ticket")
+            session.record(role, len(message))
+            peer = session.peer(role)
+            if peer is None:
+                logger.debug("session %s: no peer, frame dropped", session.session_id)
+                continue
+
+            logger.debug(
+                "session %s: %d bytes from %s", session.session_id, len(message), role
+            )
+            self._in_hand += len(message)
+            try:
+                await peer.send(message)
+            except ConnectionClosed:
+                logger.debug("session %s: peer gone, frame dropped", session.session_id)
+            finally:
+                self._in_hand -= len(message)
+
+    async def _refuse(self, conn: Conn, role: Role, exc: GatewayError) -> None:
+        logger.warning(
+            "refused %s connection from %s: %s (%s)",
+            role,
+            _address(conn),
+            exc.reason,
+            exc,
+        )
+        await conn.close(exc.close_code, exc.reason)
+
+    # Actions from the pairing core.
+
+    async def _apply(self, actions: list[Action[Conn]]) -> None:
+        for action in actions:
+            if isinstance(action, Notify):
+                await _notify(action.conn, action.message)
+            else:
+                self._apply_now(action)
+
+    def _apply_now(self, action: Action[Conn]) -> None:
+        if isinstance(action, Report):
+            event = action.event
+            logger.info(
+                "session %s: %s%s%s",
+                event.session_id,
+                event.kind,
+                f" {event.role}" if event.role else "",
+                f" ({event.reason})" if event.reason else "",
+            )
+            self.reporter.report(event)
+        elif isinstance(action, Close):
+            self._spawn(action.conn.close(action.code, action.reason))
+        else:
+            self._spawn(_notify(action.conn, action.message))
+
+    async def _expire_periodically(self) -> None:
+        limits = self.config.limits
+        tick = min(1.0, limits.hold_timeout / 20, limits.resume_grace / 20)
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(tick)
+            for action in self.pairing.expire(loop.time()):
+                self._apply_now(action)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+async def run_gateway(config: GatewayConfig, reporter: Reporter | None = None) -> None:
+    """Serve a gateway until cancelled; for embedding in another process."""
+    await Gateway(config, reporter).serve_forever()
+
+
+async def _notify(conn: Conn, message: dict[str, object]) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        await conn.send(json.dumps(message, separators=(",", ":")))
+
+
+def _origin(headers: Headers) -> str | None:
+    return headers.get("Origin")
+
+
+def _address(conn: Conn) -> str:
+    address = conn.remote_address
+    return str(address[0]) if address else "unknown"
