@@ -29,8 +29,11 @@ def _prepare_files() -> None:
 
     config = load()
     (config.data_dir / "static").mkdir(parents=True, exist_ok=True)
-    if ensure_secret_file(config.data_dir / "secrets" / "django-secret.key"):
-        print(f"Created the site's secret key in {config.data_dir / 'secrets'}")
+    secrets = config.data_dir / "secrets"
+    if ensure_secret_file(secrets / "django-secret.key"):
+        print(f"Created the site's secret key in {secrets}")
+    if ensure_secret_file(secrets / "gateway-report.token"):
+        print(f"Created the token standalone gateways report with in {secrets}")
     hosts = list(dict.fromkeys([config.site.host, *config.site.allowed_hosts]))
     _, made = ensure_tls(config.data_dir / "tls", hosts)
     for thing in made:
@@ -48,10 +51,14 @@ def _prepare(demo: bool) -> None:
     _prepare_files()
     _setup_django()
     from lifebuoy.site.vault import service
+    from lifebuoy.site.vault.models import DataKey
 
-    if service.ensure_master_key():
-        print(f"Created the master key {service.master_key_path()}: back it up.")
     _migrate()
+    # A key file is made only for a database with nothing sealed yet: once
+    # data keys exist, a missing file is a lost key (MasterKeyMissing below),
+    # and a fresh one would open nothing.
+    if not DataKey.objects.exists() and service.ensure_master_key():
+        print(f"Created the master key {service.master_key_path()}: back it up.")
     service.check_master_key()
     service.ensure_data_key(None)
     if demo:
@@ -172,6 +179,32 @@ def cmd_rotate_signing_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_signing_keys(args: argparse.Namespace) -> int:
+    """Write the public keys a standalone gateway verifies tickets with."""
+    _setup_django()
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+
+    from lifebuoy.site.signing.keys import current_key, verification_keys
+
+    current_key()
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    options = []
+    for key_id, key in verification_keys().items():
+        path = folder / f"{key_id}.pem"
+        path.write_bytes(
+            key.public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo,
+            )
+        )
+        options.append(f"--site-key {key_id}={path}")
+    print("Start each gateway with: lifebuoy gateway " + " ".join(options))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lifebuoy",
@@ -247,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long the old key keeps verifying (default 24)",
     )
     signing.set_defaults(handler=cmd_rotate_signing_key)
+
+    export = commands.add_parser(
+        "export-signing-keys",
+        help="write the site's public signing keys for standalone gateways",
+    )
+    export.add_argument("folder", help="where to write KEY_ID.pem files")
+    export.set_defaults(handler=cmd_export_signing_keys)
 
     _register_gateway(commands)
     return parser

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "lifebuoy.site.vault",
     "lifebuoy.site.audit",
     "lifebuoy.site.signing",
+    "lifebuoy.site.relay",
     "lifebuoy.site.accounts",
     "lifebuoy.site.admincenter",
     "lifebuoy.site.console",

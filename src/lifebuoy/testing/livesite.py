@@ -45,6 +45,8 @@ class LiveSite:
     """One-time passwords printed at start, by login ID."""
     output: list[str] = field(default_factory=list)
     """Every line the process printed up to readiness."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The Lifebuoy settings it was started with (ports, data folder)."""
 
     @property
     def ca_file(self) -> Path:
@@ -104,14 +106,13 @@ def launch(
 ) -> LiveSite:
     """Run ``command`` (a ``lifebuoy serve`` or ``./run.sh``) until it is ready."""
     port, gateway_port = free_port(), free_port()
-    environment = {
-        **os.environ,
+    settings = {
         "LIFEBUOY_SITE_DATA_DIR": str(data_dir),
         "LIFEBUOY_SITE_PORT": str(port),
         "LIFEBUOY_GATEWAY_PORT": str(gateway_port),
-        "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **settings}
     process = subprocess.Popen(
         list(command),
         cwd=cwd,
@@ -127,7 +128,7 @@ def launch(
         process.wait()
         raise
     url = lines[-1].removeprefix(_READY).strip()
-    return LiveSite(url, data_dir, process, _passwords(lines), lines)
+    return LiveSite(url, data_dir, process, _passwords(lines), lines, settings)
 
 
 @contextlib.contextmanager

@@ -6,9 +6,11 @@ state change.
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
-from ninja.security import django_auth
+from ninja.security import HttpBearer, django_auth
 
 from lifebuoy import __version__
 from lifebuoy.site.accounts.models import User
@@ -53,6 +55,39 @@ def signing_keys(request: HttpRequest) -> SigningKeys:
 
     current_key()
     return SigningKeys(keys=public_keys())
+
+
+class GatewayToken(HttpBearer):
+    """Standalone gateways authenticate their reports with a shared token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        from lifebuoy.site.relay.store import token_matches
+
+        return "gateway" if token_matches(token) else None
+
+
+class Stored(Schema):
+    stored: int
+
+
+@api.post(
+    "/gateway/events",
+    response={200: Stored, 400: dict[str, str]},
+    auth=GatewayToken(),
+    tags=["gateway"],
+)
+def gateway_events(request: HttpRequest) -> tuple[int, Stored | dict[str, str]]:
+    """Session lifecycle and byte counts from a standalone gateway."""
+    from lifebuoy.site.relay.store import BadReport, store
+
+    try:
+        body = json.loads(request.body)
+        events = body["events"]
+        if not isinstance(events, list):
+            raise BadReport("events must be a list")
+        return 200, Stored(stored=store(events, source="gateway"))
+    except (ValueError, KeyError, TypeError) as exc:
+        return 400, {"error": f"Not a gateway report: {exc}"}
 
 
 @api.get("/me", response=Me, auth=django_auth, tags=["accounts"])
