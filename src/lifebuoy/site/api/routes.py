@@ -10,6 +10,7 @@ import json
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.responses import Status
 from ninja.security import HttpBearer, django_auth
 
 from lifebuoy import __version__
@@ -76,7 +77,7 @@ class Stored(Schema):
     auth=GatewayToken(),
     tags=["gateway"],
 )
-def gateway_events(request: HttpRequest) -> tuple[int, Stored | dict[str, str]]:
+def gateway_events(request: HttpRequest) -> Status[Stored | dict[str, str]]:
     """Session lifecycle and byte counts from a standalone gateway."""
     from lifebuoy.site.relay.store import BadReport, store
 
@@ -85,9 +86,9 @@ def gateway_events(request: HttpRequest) -> tuple[int, Stored | dict[str, str]]:
         events = body["events"]
         if not isinstance(events, list):
             raise BadReport("events must be a list")
-        return 200, Stored(stored=store(events, source="gateway"))
+        return Status(200, Stored(stored=store(events, source="gateway")))
     except (ValueError, KeyError, TypeError) as exc:
-        return 400, {"error": f"Not a gateway report: {exc}"}
+        return Status(400, {"error": f"Not a gateway report: {exc}"})
 
 
 @api.get("/me", response=Me, auth=django_auth, tags=["accounts"])
