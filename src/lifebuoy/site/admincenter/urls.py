@@ -1,7 +1,55 @@
+"""URLs of the Administration Center, in the ``admincenter`` namespace."""
+
 from django.urls import path
 
-from . import views
+from . import administrators, audit_log, groups, organization, overview, technicians
 
 app_name = "admincenter"
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", overview.index, name="index"),
+    path("groups/new/", groups.group_create, name="group-create"),
+    path("groups/<int:group_id>/", groups.group_detail, name="group"),
+    path("groups/<int:group_id>/edit/", groups.group_edit, name="group-edit"),
+    path(
+        "groups/<int:group_id>/enabled/",
+        groups.group_set_enabled,
+        name="group-enabled",
+    ),
+    path("technicians/", technicians.technician_list, name="technicians"),
+    path("technicians/new/", technicians.technician_create, name="technician-create"),
+    path("technicians/<int:user_id>/", technicians.technician_edit, name="technician"),
+    path(
+        "technicians/<int:user_id>/enabled/",
+        technicians.technician_set_enabled,
+        name="technician-enabled",
+    ),
+    path(
+        "technicians/<int:user_id>/password/",
+        technicians.technician_reset_password,
+        name="technician-password",
+    ),
+    path("administrators/", administrators.administrator_list, name="administrators"),
+    path(
+        "administrators/new/",
+        administrators.administrator_create,
+        name="administrator-create",
+    ),
+    path(
+        "administrators/<int:user_id>/",
+        administrators.administrator_edit,
+        name="administrator",
+    ),
+    path(
+        "administrators/<int:user_id>/enabled/",
+        administrators.administrator_set_enabled,
+        name="administrator-enabled",
+    ),
+    path(
+        "administrators/<int:user_id>/password/",
+        administrators.administrator_reset_password,
+        name="administrator-password",
+    ),
+    path("organization/", organization.organization_settings, name="organization"),
+    path("audit/", audit_log.audit_log, name="audit"),
+]
