@@ -289,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=cmd_export_signing_keys)
 
     _register_gateway(commands)
+
+    # A subcommand's own --help opens with the line the command list shows.
+    for summary in commands._choices_actions:
+        command = commands.choices[summary.dest]
+        command.description = command.description or summary.help
     return parser
 
 

@@ -33,7 +33,11 @@ def make_user(organization: Any, email: str, role: str, group: Any = None) -> An
     from lifebuoy.site.accounts.models import User
 
     return User.objects.create_user(
-        email, PASSWORD, organization=organization, name=email.split("@")[0], role=role,
+        email,
+        PASSWORD,
+        organization=organization,
+        name=email.split("@")[0],
+        role=role,
         group=group,
     )
 
@@ -56,7 +60,9 @@ def admin(organization: Any, group: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fast_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Cheap scrypt for unit tests; ``@pytest.mark.real_hashing`` keeps N=2^17.
 
     The integration tests and the login benchmark always use the real cost.

@@ -22,14 +22,18 @@ def _login(client: Client, login_id: str, password: str) -> Any:
     )
 
 
-def test_login_succeeds_and_lands_on_the_console(technician: Any, password: str) -> None:
+def test_login_succeeds_and_lands_on_the_console(
+    technician: Any, password: str
+) -> None:
     client = _client()
     response = _login(client, "TINA@acme.test", password)
     assert response.status_code == 302
     assert client.get("/", follow=True).request["PATH_INFO"] == "/console/"
 
 
-def test_wrong_password_and_unknown_account_get_the_same_answer(technician: Any) -> None:
+def test_wrong_password_and_unknown_account_get_the_same_answer(
+    technician: Any,
+) -> None:
     wrong = _login(_client(), "tina@acme.test", "not the password")
     unknown = _login(_client(), "nobody@acme.test", "not the password")
     assert wrong.status_code == unknown.status_code == 401

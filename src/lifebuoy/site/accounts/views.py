@@ -46,7 +46,9 @@ _ANSWERS = {
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # Only a path of this site: a relative target (or undecodable bytes, which
+    # arrive as U+FFFD) would land somewhere under the login page.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=True
     ):
         return target

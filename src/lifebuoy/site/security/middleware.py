@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -22,6 +22,7 @@ from django.urls import reverse
 from lifebuoy.site.audit.chain import record
 
 from .net import client_ip
+from .views import error_response
 
 _SECURITY = settings.LIFEBUOY.security
 
@@ -59,6 +60,19 @@ def _set_headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _is_bare_405(response: HttpResponse) -> bool:
+    # Django's method decorators answer 405 with an empty body.
+    return (
+        response.status_code == 405 and not response.streaming and not response.content
+    )
+
+
+def _explain_405(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    explained = error_response(request, 405)
+    explained["Allow"] = response.get("Allow", "")
+    return explained
+
+
 class SecurityHeadersMiddleware:
     """CSP with a fresh nonce, HSTS, nosniff, Referrer-Policy on every response."""
 
@@ -75,10 +89,16 @@ class SecurityHeadersMiddleware:
         request.csp_nonce = secrets.token_urlsafe(18)  # type: ignore[attr-defined]
         if self.is_async:
             return self._acall(request)
-        return _set_headers(request, self.get_response(request))
+        response = self.get_response(request)
+        if _is_bare_405(response):
+            response = _explain_405(request, response)
+        return _set_headers(request, response)
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
         response = await self.get_response(request)
+        if _is_bare_405(response):
+            # The error page reads request.user, a database query.
+            response = await sync_to_async(_explain_405)(request, response)
         return _set_headers(request, response)
 
 
@@ -96,12 +116,12 @@ class RequestLimitsMiddleware:
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
         raw = request.META.get("CONTENT_LENGTH") or "0"
-        try:
-            length = int(raw)
-        except ValueError:
+        # RFC 9110 8.6: digits only; int() would also take "-1", "+5", " 12 ".
+        if not (raw.isascii() and raw.isdigit()):
             return JsonResponse(
                 {"error": "Content-Length is not a number."}, status=400
             )
+        length = int(raw)
         if length > _SECURITY.max_request_body_bytes:
             limit = _SECURITY.max_request_body_bytes
             return JsonResponse(
