@@ -1,17 +1,21 @@
-"""Gateway benchmark: throughput, round trip, idle memory and CPU per GiB.
+"""Gateway benchmark: channel throughput, round trip, idle memory, CPU per GiB.
 
 Run from the repository root::
 
-    .venv/bin/python bench/channel.py [--quick]
+    .venv/bin/python bench/channel.py [--quick] [--only relay,rtt]
 
-The gateway runs in its own process (uvloop when installed), on loopback with
-TLS, so its memory and CPU can be read with psutil; the clients run in this
-process, or in a helper process for the idle sessions. The last line printed
-is one JSON object.
+Every party runs in its own process, on loopback with TLS (uvloop when
+installed): the gateway, so its CPU and memory can be read with psutil alone,
+and each end. The ends speak the real channel (``lifebuoy.protocol`` through
+``lifebuoy.protocol.aio``): handshake, AES-256-GCM records of 1 MiB messages,
+acknowledgements, backpressure. The raw TCP splice baseline carries AES-GCM
+frames of the same size between two processes, without TLS, WebSocket or
+gateway. The last line printed is one JSON object.
 
-Frames are encrypted with AES-256-GCM from ``cryptography`` directly
-("raw-aesgcm"): ``lifebuoy.protocol`` has no public API yet. The cost per
-frame is the same as the channel's bulk records (one AES-GCM seal and open).
+Parts (``--only``): ``idle`` (idle_session_kib), ``relay`` (relay_mib_s,
+gateway_cpu_s_per_gib, ends_cpu_s_per_gib for sender plus receiver), ``rtt``
+(rtt_p50_ms, rtt_p99_ms), ``splice`` (splice_mib_s, and relay_vs_splice with
+``relay``). ``--only relay,rtt`` takes about 20 s.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import struct
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
@@ -55,9 +60,13 @@ from lifebuoy.gateway import (
     Role,
     issue_ticket,
 )
+from lifebuoy.protocol import Channel, aio, issue_key_certificate
+from lifebuoy.protocol import Role as ChannelRole
 
 MIB = 2**20
-FRAME = MIB
+MESSAGE = MIB
+"""Channel messages of the largest size (docs/protocol.md, "Limits")."""
+PARTS = ("idle", "relay", "rtt", "splice")
 
 
 # Event loop and limits.
@@ -141,6 +150,38 @@ class Site:
         await ws.send(self.ticket(session_id, role))
         return ws
 
+    async def channel_end(
+        self, port: int, session_id: str, role: ChannelRole
+    ) -> aio.ChannelConnection:
+        """One end of a session speaking the real channel through the gateway."""
+        key = X25519PrivateKey.generate()
+        now = int(time.time())
+        certificate = issue_key_certificate(
+            self.key,
+            "k1",
+            session_id=session_id,
+            role=role,
+            participant_id=role.label,
+            public_key=key.public_key().public_bytes_raw(),
+            issued_at=now - 60,
+            expires_at=now + 3600,
+        )
+        channel = Channel(
+            role=role,
+            session_id=session_id,
+            certificate=certificate,
+            private_key=key,
+            site_keys={"k1": self.key.public_key()},
+            now=time.time(),
+        )
+
+        async def tickets(gateway_url: str) -> str:
+            return self.ticket(session_id, Role(role.label))
+
+        return await aio.connect(
+            channel, [f"wss://127.0.0.1:{port}"], tickets, ssl_context=self.ssl
+        )
+
 
 async def _pair(site: Site, port: int, session_id: str) -> tuple[ClientConnection, ...]:
     customer = await site.join(port, session_id, Role.CUSTOMER)
@@ -209,57 +250,118 @@ class GatewayProcess:
             self._process.kill()
 
 
-# Relay throughput, CPU and round trip.
+# The channel's ends, each in its own process.
 
 
-async def relay_throughput(site: Site, port: int, total: int) -> float:
-    customer, technician = await _pair(site, port, "bulk")
-    sealing, opening = AESGCM(os.urandom(32)), None
-    key_for_reader = sealing
-    plaintext = os.urandom(FRAME - 28)
-    frames = total // FRAME
+def relay_end_process(
+    cert: Path,
+    site_key: bytes,
+    port: int,
+    role: ChannelRole,
+    total: int,
+    pipe: Connection,
+) -> None:
+    """The customer sends ``total`` bytes in 1 MiB messages when told to; the
+    technician receives them and reports when the last one has arrived."""
+    site = Site(cert, site_key)
 
-    async def send() -> None:
-        for counter in range(frames):
-            nonce = struct.pack(">4xQ", counter)
-            await customer.send(nonce + sealing.encrypt(nonce, plaintext, None))
+    async def send(connection: aio.ChannelConnection) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        message = os.urandom(MESSAGE)
+        cpu = time.process_time()
+        for _ in range(total // MESSAGE):
+            await connection.send(message)
+        await connection.close("done", timeout=120)
+        pipe.send(time.process_time() - cpu)
 
-    async def receive() -> None:
-        for counter in range(frames):
-            frame = await technician.recv()
-            assert isinstance(frame, bytes)
-            nonce = struct.pack(">4xQ", counter)
-            assert frame[:12] == nonce
-            key_for_reader.decrypt(nonce, frame[12:], None)
+    async def receive(connection: aio.ChannelConnection) -> None:
+        received = 0
+        cpu = time.process_time()
+        async for message in connection:
+            received += len(message)
+            if received >= total:
+                break
+        pipe.send((time.perf_counter(), time.process_time() - cpu))
+        await connection.wait_closed()
 
-    del opening
+    async def run() -> None:
+        connection = await site.channel_end(port, "bulk", role)
+        pipe.send("ready")
+        if role is ChannelRole.CUSTOMER:
+            await send(connection)
+        else:
+            await receive(connection)
+
+    _run(run())
+
+
+def relay_throughput(
+    cert: Path, site_key: Ed25519PrivateKey, gateway: GatewayProcess, total: int
+) -> tuple[float, float, float]:
+    """MiB/s through the gateway; CPU seconds of the gateway and of both ends."""
+    private = site_key.private_bytes_raw()
+    ends = [
+        _spawn(relay_end_process, cert, private, gateway.port, role, total)
+        for role in (ChannelRole.TECHNICIAN, ChannelRole.CUSTOMER)
+    ]
+    (receiver, receiving), (sender, sending) = ends
+    assert receiving.recv() == sending.recv() == "ready"
+
+    cpu = gateway.cpu()
     start = time.perf_counter()
-    await asyncio.gather(send(), receive())
-    elapsed = time.perf_counter() - start
-    await customer.close()
-    await technician.close()
-    return frames * FRAME / MIB / elapsed
+    sending.send("go")
+    end, receiver_cpu = receiving.recv()
+    cpu = gateway.cpu() - cpu
+    sender_cpu = sending.recv()
+    for process in (sender, receiver):
+        process.join(120)
+    return total / MIB / (end - start), cpu, sender_cpu + receiver_cpu
 
 
-async def round_trips(site: Site, port: int, count: int) -> list[float]:
-    customer, technician = await _pair(site, port, "rtt")
+def rtt_end_process(
+    cert: Path,
+    site_key: bytes,
+    port: int,
+    role: ChannelRole,
+    count: int,
+    pipe: Connection,
+) -> None:
+    """The technician echoes; the customer times ``count`` 64-byte round trips."""
+    site = Site(cert, site_key)
 
-    async def echo() -> None:
-        async for message in technician:
-            await technician.send(message)
+    async def run() -> None:
+        connection = await site.channel_end(port, "rtt", role)
+        if role is ChannelRole.TECHNICIAN:
+            async for message in connection:
+                await connection.send(message)
+            return
 
-    echoing = asyncio.create_task(echo())
-    message = os.urandom(64)
-    samples = []
-    for index in range(count + 200):
-        start = time.perf_counter()
-        await customer.send(message)
-        await customer.recv()
-        if index >= 200:  # warm-up
-            samples.append((time.perf_counter() - start) * 1000)
-    echoing.cancel()
-    await customer.close()
-    await technician.close()
+        message = os.urandom(64)
+        samples = []
+        for index in range(count + 200):
+            start = time.perf_counter()
+            await connection.send(message)
+            await connection.receive()
+            if index >= 200:  # warm-up
+                samples.append((time.perf_counter() - start) * 1000)
+        await connection.close("done")
+        pipe.send(samples)
+
+    _run(run())
+
+
+def round_trips(
+    cert: Path, site_key: Ed25519PrivateKey, gateway: GatewayProcess, count: int
+) -> list[float]:
+    """Milliseconds per 64-byte message there and back through the gateway."""
+    private = site_key.private_bytes_raw()
+    ends = [
+        _spawn(rtt_end_process, cert, private, gateway.port, role, count)
+        for role in (ChannelRole.TECHNICIAN, ChannelRole.CUSTOMER)
+    ]
+    samples: list[float] = ends[1][1].recv()
+    for process, _ in ends:
+        process.join(60)
     return samples
 
 
@@ -286,33 +388,54 @@ def splice_process(pipe: Connection) -> None:
     _run(serve())
 
 
-async def splice_throughput(port: int, total: int) -> float:
-    sealing = AESGCM(os.urandom(32))
-    plaintext = os.urandom(FRAME - 28)
-    frames = total // FRAME
-    _, writer = await asyncio.open_connection("127.0.0.1", port)
-    await asyncio.sleep(0.1)  # the splice takes the first connection as source
-    reader, _ = await asyncio.open_connection("127.0.0.1", port)
+def splice_end_process(
+    port: int, sending: bool, key: bytes, total: int, pipe: Connection
+) -> None:
+    """AES-GCM frames of one channel message each, length-prefixed, one way."""
+    aead = AESGCM(key)
 
     async def send() -> None:
-        for counter in range(frames):
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        pipe.send("ready")
+        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)
+        plaintext = os.urandom(MESSAGE)
+        for counter in range(total // MESSAGE):
             nonce = struct.pack(">4xQ", counter)
-            frame = nonce + sealing.encrypt(nonce, plaintext, None)
+            frame = nonce + aead.encrypt(nonce, plaintext, None)
             writer.write(struct.pack(">I", len(frame)) + frame)
             await writer.drain()
+        writer.close()
 
     async def receive() -> None:
-        for counter in range(frames):
+        reader, _ = await asyncio.open_connection("127.0.0.1", port)
+        pipe.send("ready")
+        for counter in range(total // MESSAGE):
             (length,) = struct.unpack(">I", await reader.readexactly(4))
             frame = await reader.readexactly(length)
             nonce = struct.pack(">4xQ", counter)
-            sealing.decrypt(nonce, frame[12:], None)
+            aead.decrypt(nonce, frame[12:], None)
+        pipe.send(time.perf_counter())
+
+    _run(send() if sending else receive())
+
+
+def splice_throughput(total: int) -> float:
+    """MiB/s through a plain TCP splice process (the first connection sends)."""
+    splicer, pipe = _spawn(splice_process)
+    port = pipe.recv()
+    key = os.urandom(32)
+    sender, sending = _spawn(splice_end_process, port, True, key, total)
+    assert sending.recv() == "ready"
+    receiver, receiving = _spawn(splice_end_process, port, False, key, total)
+    assert receiving.recv() == "ready"
 
     start = time.perf_counter()
-    await asyncio.gather(send(), receive())
-    elapsed = time.perf_counter() - start
-    writer.close()
-    return frames * FRAME / MIB / elapsed
+    sending.send("go")
+    end: float = receiving.recv()
+    for process in (sender, receiver):
+        process.join(60)
+    splicer.kill()
+    return total / MIB / (end - start)
 
 
 def _spawn(target: Callable[..., None], *args: Any) -> tuple[Any, Connection]:
@@ -393,54 +516,73 @@ def _session_capacity(wanted: int) -> int:
 # Main.
 
 
+def run_parts(parts: Iterable[str], *, quick: bool = False) -> dict[str, Any]:
+    """Measure the named parts (see ``PARTS``) and return the results.
+
+    ``run_parts(["relay", "rtt"])`` is the quick check of the relay path.
+    """
+    wanted = set(parts)
+    unknown = wanted - set(PARTS)
+    if unknown:
+        raise ValueError(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
+    total = (32 if quick else 256) * MIB
+    _raise_file_limit()
+    gc.collect()
+    results: dict[str, Any] = {}
+
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key = _make_tls(Path(folder))
+        site_key = Ed25519PrivateKey.generate()
+
+        if "idle" in wanted:
+            sessions = _session_capacity(500 if quick else 10_000)
+            kib, pairing_time = idle_session_kib(cert, key, site_key, sessions)
+            print(
+                f"idle: {sessions} sessions paired in {pairing_time:.1f} s",
+                file=sys.stderr,
+            )
+            results.update(idle_sessions=sessions, idle_session_kib=round(kib, 1))
+
+        if wanted & {"relay", "rtt"}:
+            gateway = GatewayProcess(cert, key, site_key)
+            try:
+                if "relay" in wanted:
+                    relay, cpu, ends = relay_throughput(cert, site_key, gateway, total)
+                    gib = total / 2**30
+                    results.update(
+                        relay_mib_s=round(relay, 1),
+                        gateway_cpu_s_per_gib=round(cpu / gib, 2),
+                        ends_cpu_s_per_gib=round(ends / gib, 2),
+                    )
+                if "rtt" in wanted:
+                    samples = round_trips(cert, site_key, gateway, 5000)
+                    results.update(
+                        rtt_p50_ms=round(statistics.median(samples), 3),
+                        rtt_p99_ms=round(statistics.quantiles(samples, n=100)[98], 3),
+                    )
+            finally:
+                gateway.stop()
+
+        if "splice" in wanted:
+            splice = splice_throughput(total)
+            results["splice_mib_s"] = round(splice, 1)
+            if "relay_mib_s" in results:
+                results["relay_vs_splice"] = round(results["relay_mib_s"] / splice, 3)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="small sizes, for a smoke run"
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run, from {','.join(PARTS)} (default: all)",
+    )
     args = parser.parse_args()
-    total = (32 if args.quick else 256) * MIB
-    sessions = _session_capacity(500 if args.quick else 10_000)
-    _raise_file_limit()
-    gc.collect()
-
-    with tempfile.TemporaryDirectory() as folder:
-        cert, key = _make_tls(Path(folder))
-        site_key = Ed25519PrivateKey.generate()
-        site = Site(cert, site_key.private_bytes_raw())
-        results: dict[str, Any] = {
-            "encryption": "raw-aesgcm",
-            "idle_sessions": sessions,
-        }
-
-        kib, pairing_time = idle_session_kib(cert, key, site_key, sessions)
-        print(
-            f"idle: {sessions} sessions paired in {pairing_time:.1f} s", file=sys.stderr
-        )
-
-        gateway = GatewayProcess(cert, key, site_key)
-        try:
-            cpu_before = gateway.cpu()
-            relay = _run(relay_throughput(site, gateway.port, total))
-            cpu = gateway.cpu() - cpu_before
-            samples = _run(round_trips(site, gateway.port, 5000))
-        finally:
-            gateway.stop()
-
-        splicer, pipe = _spawn(splice_process)
-        splice = _run(splice_throughput(pipe.recv(), total))
-        splicer.kill()
-
-        quantiles = statistics.quantiles(samples, n=100)
-        results.update(
-            relay_mib_s=round(relay, 1),
-            relay_vs_splice=round(relay / splice, 3),
-            splice_mib_s=round(splice, 1),
-            rtt_p50_ms=round(statistics.median(samples), 3),
-            rtt_p99_ms=round(quantiles[98], 3),
-            idle_session_kib=round(kib, 1),
-            gateway_cpu_s_per_gib=round(cpu / (total / 2**30), 2),
-        )
+    results = run_parts(args.only.split(","), quick=args.quick)
     print(json.dumps(results))
 
 
