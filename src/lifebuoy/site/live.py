@@ -51,4 +51,10 @@ class SessionWatchConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.close(code=4001)
 
 
-websocket_urlpatterns = [path("live/session/", SessionWatchConsumer.as_asgi())]
+def _routes() -> list[Any]:
+    from lifebuoy.site.support.consumers import websocket_urlpatterns as support
+
+    return [path("live/session/", SessionWatchConsumer.as_asgi()), *support]
+
+
+websocket_urlpatterns = _routes()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lifebuoy.site.accounts",
     "lifebuoy.site.admincenter",
     "lifebuoy.site.console",
+    "lifebuoy.site.support",
     "lifebuoy.site.api",
 ]
 

@@ -9,7 +9,9 @@ urlpatterns = [
     path("", home_view, name="home"),
     path("accounts/", include("lifebuoy.site.accounts.urls")),
     path("admin-center/", include("lifebuoy.site.admincenter.urls")),
+    path("console/sessions/", include("lifebuoy.site.support.history_urls")),
     path("console/", include("lifebuoy.site.console.urls")),
+    path("support/", include("lifebuoy.site.support.urls")),
     path("api/v1/", api.urls),
 ]
 

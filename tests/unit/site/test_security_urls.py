@@ -24,6 +24,13 @@ PUBLIC = {
     "/api/v1/openapi.json",
     # Public keys that consoles pin; not secret (see api/routes.py).
     "/api/v1/signing-keys",
+    # The customer's pages of a support session (docs/sessions.md): no login.
+    # Without an entered PIN, the session file pages send back to /support/;
+    # an unknown channel link answers 404.
+    "/support/",
+    "/support/c/sample/",
+    "/support/ready/",
+    "/support/ready/lifebuoy.lifebuoy",
 }
 # Routes that exist but serve nothing to anyone: the API's documentation home
 # answers 404 because the documentation is switched off.

@@ -2,6 +2,9 @@
 
 from django.urls import path
 
+from lifebuoy.site.support import history as support_history
+from lifebuoy.site.support import settings_views as support_settings
+
 from . import administrators, audit_log, groups, organization, overview, technicians
 
 app_name = "admincenter"
@@ -52,4 +55,15 @@ urlpatterns = [
     ),
     path("organization/", organization.organization_settings, name="organization"),
     path("audit/", audit_log.audit_log, name="audit"),
+    path("sessions/", support_history.admin_list, name="sessions"),
+    path(
+        "sessions/<str:session_id>/",
+        support_history.admin_detail,
+        name="session",
+    ),
+    path(
+        "organization/support/",
+        support_settings.support_settings,
+        name="organization-support",
+    ),
 ]

@@ -24,6 +24,15 @@ api = NinjaAPI(
 )
 
 
+def _mount_support() -> None:
+    from lifebuoy.site.support.api import router
+
+    api.add_router("", router)
+
+
+_mount_support()
+
+
 class Health(Schema):
     status: str
     version: str
