@@ -80,7 +80,7 @@ def pickup(actor: Actor, public_id: str, public_key: bytes) -> dict[str, Any]:
             SessionTechnician.objects.get_or_create(
                 session=session, user=actor.user, defaults={"first_pickup_at": now}
             )
-            record_event(session, EventKind.PICKUP, actor.participant)
+            record_event(session, EventKind.PICKUP, actor.user.name)
             actor.audit("support.pickup", session)
             queue_changed(session)
 
@@ -114,7 +114,7 @@ def hold(actor: Actor, public_id: str, on_hold: bool) -> SupportSession:
             session.state = wanted
             session.save(update_fields=["state"])
             kind = EventKind.HOLD if on_hold else EventKind.UNHOLD
-            record_event(session, kind, actor.participant)
+            record_event(session, kind, actor.user.name)
             queue_changed(session)
     return session
 
@@ -171,7 +171,7 @@ def transfer(
             ]
         )
         to = user.email if user else f"group {group.pk if group else ''}"
-        record_event(session, EventKind.TRANSFER, actor.participant, f"to {to}: {note}")
+        record_event(session, EventKind.TRANSFER, actor.user.name, f"to {to}: {note}")
         actor.audit("support.transfer", session, to=to)
         queue_changed(session, before=before)
     return session
@@ -188,7 +188,7 @@ def close(actor: Actor, public_id: str, reason: Any) -> SupportSession:
         # The last technician stays on the record of a closed session.
         session.technician = actor.user
         session.save(update_fields=["technician"])
-        record_event(session, EventKind.CLOSE, actor.participant, reason)
+        record_event(session, EventKind.CLOSE, actor.user.name, reason)
         close_session(session, reason or "ended", timezone.now())
         actor.audit("support.close", session, reason=reason)
     return session
