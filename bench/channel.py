@@ -15,7 +15,9 @@ gateway. The last line printed is one JSON object.
 Parts (``--only``): ``idle`` (idle_session_kib), ``relay`` (relay_mib_s,
 gateway_cpu_s_per_gib, ends_cpu_s_per_gib for sender plus receiver), ``rtt``
 (rtt_p50_ms, rtt_p99_ms), ``splice`` (splice_mib_s, and relay_vs_splice with
-``relay``). ``--only relay,rtt`` takes about 20 s.
+``relay``), ``browser`` (browser_mib_s: a Python customer to a Chromium
+technician decrypting with WebCrypto; see ``bench/_browser.py``).
+``--only relay,rtt`` takes about 20 s.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from _browser import measure_browser_mib_s
 from lifebuoy.gateway import (
     Gateway,
     GatewayConfig,
@@ -66,7 +69,7 @@ from lifebuoy.protocol import Role as ChannelRole
 MIB = 2**20
 MESSAGE = MIB
 """Channel messages of the largest size (docs/protocol.md, "Limits")."""
-PARTS = ("idle", "relay", "rtt", "splice")
+PARTS = ("idle", "relay", "rtt", "splice", "browser")
 
 
 # Event loop and limits.
@@ -562,6 +565,10 @@ def run_parts(parts: Iterable[str], *, quick: bool = False) -> dict[str, Any]:
                     )
             finally:
                 gateway.stop()
+
+        if "browser" in wanted:
+            browser = measure_browser_mib_s(total // MIB)
+            results["browser_mib_s"] = round(browser["browser_mib_s"], 1)
 
         if "splice" in wanted:
             splice = splice_throughput(total)
