@@ -71,6 +71,8 @@ class Gateway:
         self._timer: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._in_hand = 0
+        self._forwarders: set[asyncio.Task[Any]] = set()
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -108,6 +110,12 @@ class Gateway:
         """Stop listening and close every connection (1001 going away)."""
         if self._timer is not None:
             self._timer.cancel()
+        # A forwarder blocked writing to a peer that is closing would wait for
+        # that peer's close, while nobody reads its own connection's close
+        # reply: each side would wait out close_timeout. Wake them first.
+        self._closing = True
+        for task in list(self._forwarders):
+            task.cancel()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -219,6 +227,26 @@ class Gateway:
             await self._apply(actions)
 
     async def _forward(self, conn: Conn, session: Session[Conn], role: Role) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._forwarders.add(task)
+        try:
+            await self._forward_messages(conn, session, role)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            # Our own wake-up from close(). Keep reading, discarding, so the
+            # peer's close reply behind its data frames reaches us at once.
+            task.uncancel()
+            with contextlib.suppress(ConnectionClosed):
+                async for _ in conn:
+                    pass
+        finally:
+            self._forwarders.discard(task)
+
+    async def _forward_messages(
+        self, conn: Conn, session: Session[Conn], role: Role
+    ) -> None:
         tap = self._tap
         async for message in conn:
             if tap is not None:

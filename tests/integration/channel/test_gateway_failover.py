@@ -6,25 +6,11 @@ import asyncio
 import contextlib
 import time
 
-import pytest
 from channel_helpers import HandDriven, Site, run_async, running_gateway
 
 from lifebuoy.protocol import Role
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "gateway bug: on Gateway.close() each forwarding task of a busy session "
-        "is inside `await peer.send(frame)` on the other end's connection, which "
-        "is now CLOSING; websockets' send() then waits for that connection to "
-        "close completely (up to close_timeout) instead of failing at once. "
-        "Meanwhile nobody reads the task's own connection, so its close reply "
-        "(behind data frames, max_queue=2) is never read: each connection waits "
-        "for the other until close_timeout (5 s) aborts both. Idle sessions "
-        "close at once. Failover after a planned gateway stop is delayed by 5 s."
-    ),
-)
 @run_async
 async def test_gateway_stop_releases_busy_ends_at_once(site: Site) -> None:
     cm = running_gateway(site, close_timeout=3)
