@@ -31,6 +31,15 @@ fi
 
 ensure_venv test
 
+# The applet's window needs Tk, and its self-contained build (PyInstaller)
+# needs Python as a shared library: Debian ships both as separate packages.
+if ! .venv/bin/python -c 'import tkinter' 2>/dev/null; then
+  apt_install python3-tk
+fi
+if ! .venv/bin/python -c 'from PyInstaller.depend.bindepend import get_python_library_path as f; f()' >/dev/null 2>&1; then
+  apt_install "libpython3.$(.venv/bin/python -c 'import sys; print(sys.version_info[1])')"
+fi
+
 say "ruff check"
 .venv/bin/ruff check .
 say "ruff format --check"
