@@ -22,6 +22,7 @@ from ._access import (
     manageable_groups,
     query_id,
 )
+from .channel_links import channel_links_of
 from .forms import GroupForm
 from .tree import with_technician_counts
 
@@ -43,6 +44,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
         "subgroups": with_technician_counts(visible.filter(parent=group)),
         "technicians": group.technicians.filter(role=Role.TECHNICIAN),
         "administrators": group.administrators.filter(role=Role.ADMIN),
+        "channel_links": channel_links_of(group),
     }
     return render(request, "admincenter/group_detail.html", context)
 

@@ -5,7 +5,15 @@ from django.urls import path
 from lifebuoy.site.support import history as support_history
 from lifebuoy.site.support import settings_views as support_settings
 
-from . import administrators, audit_log, groups, organization, overview, technicians
+from . import (
+    administrators,
+    audit_log,
+    channel_links,
+    groups,
+    organization,
+    overview,
+    technicians,
+)
 
 app_name = "admincenter"
 
@@ -18,6 +26,21 @@ urlpatterns = [
         "groups/<int:group_id>/enabled/",
         groups.group_set_enabled,
         name="group-enabled",
+    ),
+    path(
+        "groups/<int:group_id>/channel-links/",
+        channel_links.channel_link_create,
+        name="channel-link-create",
+    ),
+    path(
+        "groups/<int:group_id>/channel-links/<int:link_id>/enabled/",
+        channel_links.channel_link_set_enabled,
+        name="channel-link-enabled",
+    ),
+    path(
+        "groups/<int:group_id>/channel-links/<int:link_id>/replace/",
+        channel_links.channel_link_replace,
+        name="channel-link-replace",
     ),
     path("technicians/", technicians.technician_list, name="technicians"),
     path("technicians/new/", technicians.technician_create, name="technician-create"),

@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 
 NAME_CHARS = 120
 PROBLEM_CHARS = 2000
-NO_CHANNEL = "This support link does not work. Ask your technician for a new one."
+NO_CHANNEL = (
+    "This support link is no longer active. Ask your technician for a new one or a PIN."
+)
 
 
 def welcome(session: SupportSession, name: str, problem: str, now: datetime) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lifebuoy.site.security.net import client_ip
+from lifebuoy.site.security.views import error_response
 
 from .entry import channel_link, enter_by_channel
 from .errors import NotFound, SupportError, TooMany
@@ -61,7 +62,7 @@ def enter_channel(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = channel_link(token)
     except NotFound as exc:
-        raise Http404(exc.message) from None
+        return error_response(request, 404, exc.message)
     form = CustomerForm(request.POST if request.method == "POST" else None)
     extra = {"group_name": link.group.name}
     if request.method == "GET" or not form.is_valid():
