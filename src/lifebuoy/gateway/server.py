@@ -24,6 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Origin
 
+from lifebuoy.protocol.aio import ChunkedServerConnection, keep_heap_mapped
+
 from ._errors import (
     GatewayError,
     TicketInvalid,
@@ -82,6 +84,7 @@ class Gateway:
 
     async def start(self) -> None:
         """Bind and start serving."""
+        keep_heap_mapped()
         limits = self.config.limits
         context = self.config.server_ssl_context()
         if context is None:
@@ -102,6 +105,7 @@ class Gateway:
             ping_timeout=limits.ping_timeout,
             close_timeout=limits.close_timeout,
             backlog=limits.listen_backlog,
+            create_connection=ChunkedServerConnection,
         )
         self._timer = asyncio.create_task(self._expire_periodically())
         logger.info("gateway listening on port %d", self.port)

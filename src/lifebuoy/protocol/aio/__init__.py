@@ -28,17 +28,21 @@ Exceptions (``ProtocolError`` and ``UsageError`` are the core's)::
     └── UsageError               e.g. the comparison code before the handshake
 """
 
+from ._allocator import keep_heap_mapped
 from ._connection import ChannelConnection, connect
 from ._errors import ChannelEnded, ChannelFailed, GatewayUnavailable
 from ._gateway import ReconnectPolicy, TicketSource, TransportOptions
+from ._streams import ChunkedServerConnection
 
 __all__ = [
     "ChannelConnection",
     "ChannelEnded",
     "ChannelFailed",
+    "ChunkedServerConnection",
     "GatewayUnavailable",
     "ReconnectPolicy",
     "TicketSource",
     "TransportOptions",
     "connect",
+    "keep_heap_mapped",
 ]

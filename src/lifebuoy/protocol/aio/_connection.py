@@ -48,6 +48,7 @@ from .. import (
     SendCapacityAvailable,
     UsageError,
 )
+from ._allocator import keep_heap_mapped
 from ._errors import ChannelEnded, ChannelFailed, GatewayUnavailable
 from ._gateway import (
     SESSION_ENDED,
@@ -88,6 +89,7 @@ async def connect(
     the handshake fails. Waiting for the peer is not bounded here (the gateway
     holds a waiting end for ``hold_timeout``): wrap the call in a timeout.
     """
+    keep_heap_mapped()
     connection = ChannelConnection(
         channel,
         gateways,

@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from .. import Role
 from ._errors import GatewayUnavailable
+from ._streams import ChunkedClientConnection
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ async def join(
             ping_timeout=options.keepalive,
             open_timeout=options.open_timeout,
             close_timeout=options.close_timeout,
+            create_connection=ChunkedClientConnection,
         )
     except InvalidStatus as exc:
         status = exc.response.status_code
