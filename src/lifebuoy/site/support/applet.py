@@ -86,4 +86,10 @@ def ticket(session: SupportSession) -> dict[str, Any]:
 def leave(session: SupportSession, reason: str) -> None:
     with transaction.atomic():
         record_event(session, EventKind.CLOSE, session.customer_participant, reason)
-        close_session(session, f"customer ended: {reason}"[:200], timezone.now())
+        # The applet's own reason usually says it already ("customer ended").
+        said = (
+            reason
+            if reason.startswith("customer ended")
+            else f"customer ended: {reason}"
+        )
+        close_session(session, said.rstrip(": ")[:200], timezone.now())
