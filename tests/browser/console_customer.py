@@ -35,6 +35,7 @@ class Customer:
     """One customer: enters a PIN, joins with the applet API, then chats."""
 
     def __init__(self, site_url: str, ca_file: Path) -> None:
+        self.away_until = 0.0
         self.site_url = site_url
         self.ca_file = ca_file
         self.tls = ssl.create_default_context(cafile=str(ca_file))
@@ -117,6 +118,8 @@ class Customer:
         async def tickets(gateway_url: str) -> str:
             if first:
                 return first.pop()
+            # A customer whose network is down stays away until it is back.
+            await asyncio.sleep(max(0.0, self.away_until - time.monotonic()))
             fresh = await asyncio.to_thread(self._applet, "ticket", {})
             return str(fresh["ticket"])
 
@@ -166,10 +169,12 @@ class Customer:
         self.run(self.connection.close("customer ended"))
         self._applet("leave", {"reason": "customer ended"})
 
-    def drop_transport(self) -> None:
+    def drop_transport(self, away_s: float = 2.0) -> None:
         """Cut the applet's WebSocket as a network failure would; the
-        connection joins again by itself and resumes the channel."""
+        connection joins again by itself after ``away_s`` and resumes the
+        channel (long enough for the console to show the customer away)."""
         assert self.connection is not None
+        self.away_until = time.monotonic() + away_s
         websocket = self.connection._websocket
         assert websocket is not None
         self.loop.call_soon_threadsafe(websocket.transport.abort)
