@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import datetime
 import hashlib
 import http.server
-import ipaddress
 import json
 import os
 import ssl
@@ -40,12 +38,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -54,6 +49,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from lifebuoy import protocol
 from lifebuoy.gateway import Gateway, GatewayConfig, Role, issue_ticket
 from lifebuoy.testing.browser import CHROMIUM, CHROMIUM_ARGS
+from lifebuoy.testing.certs import self_signed_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 2**20
@@ -75,31 +71,8 @@ class _Tls:
     """A self-signed certificate for 127.0.0.1, its contexts and its SPKI pin."""
 
     def __init__(self, folder: Path) -> None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        now = datetime.datetime.now(datetime.UTC)
-        loopback = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([loopback]), critical=False)
-            .sign(key, hashes.SHA256())
-        )
-
-        cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
+        cert_file, key_file = self_signed_certificate(folder)
+        key = serialization.load_pem_private_key(key_file.read_bytes(), None)
         self.server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self.server.load_cert_chain(cert_file, key_file)
         self.client = ssl.create_default_context(cafile=str(cert_file))
