@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the self-contained applet: one executable that needs no Python on the
-# customer's machine (PyInstaller one-file; docs/decisions/0020-applet-packaging.md).
+# customer's machine (PyInstaller one-file; docs/decisions/0012-applet-packaging.md).
 #
 #   scripts/build-applet.sh            build dist/lifebuoy-applet (skipped when
 #                                      the sources are unchanged since the last build)
