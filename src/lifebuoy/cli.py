@@ -89,6 +89,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from lifebuoy.gateway.cli import quiet_websockets
+
+    quiet_websockets()
     _prepare(demo=not args.no_demo)
     from lifebuoy.site.server import serve
 

@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    quiet_websockets()
     config = config_from_args(args)
     reporter = _reporter(args)
     try:
@@ -113,6 +114,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         reporter.close()
     return 0
+
+
+def quiet_websockets() -> None:
+    """websockets logs every connection and HTTP answer at INFO: at thousands
+    of connections that drowns the gateway's own lifecycle lines. Its
+    warnings and errors still show; DEBUG on the gateway brings it back."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("websockets").setLevel(logging.WARNING)
 
 
 def config_from_args(args: argparse.Namespace) -> GatewayConfig:
