@@ -13,7 +13,7 @@ A session has at most one deadline at a time:
 * an end has left after the session was paired (or the waiter dropped):
   ``earliest departure + resume_grace``. The same role may come back with a
   fresh ticket for the same session in the meantime and is paired again;
-* both ends present: no deadline; the transport's keepalive finds dead peers.
+* both ends present: no deadline; the keepalive sweep finds dead peers.
 
 When a deadline passes, the ends still there are closed with the matching
 code and the session is forgotten. An end that closes with 1000 (normal

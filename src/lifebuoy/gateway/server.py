@@ -33,6 +33,7 @@ from ._errors import (
     UnexpectedMessage,
     WrongRole,
 )
+from ._keepalive import KEEPALIVE_TIMEOUT, keep_alive
 from ._pairing import Action, Close, Notify, Pairing, Report, Session
 from .config import GatewayConfig
 from .reporting import NullReporter, Reporter
@@ -71,6 +72,7 @@ class Gateway:
         self._tap = tap
         self._server: Server | None = None
         self._timer: asyncio.Task[None] | None = None
+        self._keepalive: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._in_hand = 0
         self._forwarders: set[asyncio.Task[Any]] = set()
@@ -101,19 +103,28 @@ class Gateway:
             max_size=limits.max_message_size,
             max_queue=limits.max_queue,
             write_limit=limits.write_limit,
-            ping_interval=limits.ping_interval,
-            ping_timeout=limits.ping_timeout,
+            ping_interval=None,  # one sweep for all connections, see _keepalive
             close_timeout=limits.close_timeout,
             backlog=limits.listen_backlog,
             create_connection=ChunkedServerConnection,
         )
         self._timer = asyncio.create_task(self._expire_periodically())
+        if limits.ping_interval is not None:
+            self._keepalive = asyncio.create_task(
+                keep_alive(
+                    self._server_connections,
+                    self._close_dead,
+                    limits.ping_interval,
+                    limits.ping_timeout,
+                )
+            )
         logger.info("gateway listening on port %d", self.port)
 
     async def close(self) -> None:
         """Stop listening and close every connection (1001 going away)."""
-        if self._timer is not None:
-            self._timer.cancel()
+        for task in (self._timer, self._keepalive):
+            if task is not None:
+                task.cancel()
         # A forwarder blocked writing to a peer that is closing would wait for
         # that peer's close, while nobody reads its own connection's close
         # reply: each side would wait out close_timeout. Wake them first.
@@ -174,6 +185,7 @@ class Gateway:
     async def _handle(self, conn: Conn) -> None:
         assert conn.request is not None
         role = ENDPOINTS[conn.request.path]
+        _forget_headers(conn)
         address = _address(conn)
         try:
             self.pairing.admit(address)
@@ -182,8 +194,8 @@ class Gateway:
             return
 
         try:
-            ticket = await self._receive_ticket(conn, role)
-            await self._relay(conn, ticket)
+            session = await self._join(conn, await self._receive_ticket(conn, role))
+            await self._relay(conn, session, role)
         except GatewayError as exc:
             await self._refuse(conn, role, exc)
         except ConnectionClosed:
@@ -207,9 +219,9 @@ class Gateway:
             raise WrongRole(f"{ticket.role} ticket on the {role} endpoint")
         return ticket
 
-    async def _relay(self, conn: Conn, ticket: Ticket) -> None:
-        loop = asyncio.get_running_loop()
-        session, actions = self.pairing.join(ticket, conn, loop.time())
+    async def _join(self, conn: Conn, ticket: Ticket) -> Session[Conn]:
+        now = asyncio.get_running_loop().time()
+        session, actions = self.pairing.join(ticket, conn, now)
         logger.info(
             "session %s: %s %s joined from %s",
             ticket.session_id,
@@ -218,24 +230,21 @@ class Gateway:
             _address(conn),
         )
         await self._apply(actions)
+        return session
 
-        close_code = 1006
-        try:
-            await self._forward(conn, session, ticket.role)
-        finally:
-            if conn.protocol.close_rcvd is not None:
-                close_code = conn.protocol.close_rcvd.code
-            actions = self.pairing.leave(
-                session, ticket.role, conn, loop.time(), close_code
-            )
-            await self._apply(actions)
-
-    async def _forward(self, conn: Conn, session: Session[Conn], role: Role) -> None:
+    async def _relay(self, conn: Conn, session: Session[Conn], role: Role) -> None:
+        # One coroutine from here to the socket's read: every frame suspended
+        # below the handler is memory held by each idle connection.
         task = asyncio.current_task()
         assert task is not None
         self._forwarders.add(task)
         try:
-            await self._forward_messages(conn, session, role)
+            tap = self._tap
+            while True:
+                message = await conn.recv()
+                if tap is not None:
+                    tap(role, message)
+                await self._pass_on(session, role, message)
         except asyncio.CancelledError:
             if not self._closing:
                 raise
@@ -247,32 +256,35 @@ class Gateway:
                     pass
         finally:
             self._forwarders.discard(task)
+            await self._leave(conn, session, role)
 
-    async def _forward_messages(
-        self, conn: Conn, session: Session[Conn], role: Role
+    async def _leave(self, conn: Conn, session: Session[Conn], role: Role) -> None:
+        close_rcvd = conn.protocol.close_rcvd
+        close_code = 1006 if close_rcvd is None else close_rcvd.code
+        now = asyncio.get_running_loop().time()
+        await self._apply(self.pairing.leave(session, role, conn, now, close_code))
+
+    async def _pass_on(
+        self, session: Session[Conn], role: Role, message: bytes | str
     ) -> None:
-        tap = self._tap
-        async for message in conn:
-            if tap is not None:
-                tap(role, message)
-            if isinstance(message, str):
-                raise UnexpectedMessage("text message after the ticket")
-            session.record(role, len(message))
-            peer = session.peer(role)
-            if peer is None:
-                logger.debug("session %s: no peer, frame dropped", session.session_id)
-                continue
+        if isinstance(message, str):
+            raise UnexpectedMessage("text message after the ticket")
+        session.record(role, len(message))
+        peer = session.peer(role)
+        if peer is None:
+            logger.debug("session %s: no peer, frame dropped", session.session_id)
+            return
 
-            logger.debug(
-                "session %s: %d bytes from %s", session.session_id, len(message), role
-            )
-            self._in_hand += len(message)
-            try:
-                await peer.send(message)
-            except ConnectionClosed:
-                logger.debug("session %s: peer gone, frame dropped", session.session_id)
-            finally:
-                self._in_hand -= len(message)
+        logger.debug(
+            "session %s: %d bytes from %s", session.session_id, len(message), role
+        )
+        self._in_hand += len(message)
+        try:
+            await peer.send(message)
+        except ConnectionClosed:
+            logger.debug("session %s: peer gone, frame dropped", session.session_id)
+        finally:
+            self._in_hand -= len(message)
 
     async def _refuse(self, conn: Conn, role: Role, exc: GatewayError) -> None:
         logger.warning(
@@ -318,6 +330,13 @@ class Gateway:
             for action in self.pairing.expire(loop.time()):
                 self._apply_now(action)
 
+    def _server_connections(self) -> set[Conn]:
+        return set() if self._server is None else self._server.connections
+
+    def _close_dead(self, conn: Conn) -> None:
+        logger.info("closing the connection from %s: no pong", _address(conn))
+        self._spawn(conn.close(KEEPALIVE_TIMEOUT, "keepalive ping timeout"))
+
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
@@ -332,6 +351,17 @@ async def run_gateway(config: GatewayConfig, reporter: Reporter | None = None) -
 async def _notify(conn: Conn, message: dict[str, object]) -> None:
     with contextlib.suppress(ConnectionClosed):
         await conn.send(json.dumps(message, separators=(",", ":")))
+
+
+def _forget_headers(conn: Conn) -> None:
+    """Drop the handshake's headers, which each connection would keep for life.
+
+    ``websockets`` needs ``conn.request`` itself afterwards (it tells the
+    handshake from the frames after it), but not its headers nor the response.
+    """
+    assert conn.request is not None
+    conn.request.headers = Headers()
+    conn.response = None
 
 
 def _origin(headers: Headers) -> str | None:
