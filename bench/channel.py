@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import gc
-import ipaddress
 import json
 import multiprocessing
 import os
@@ -43,13 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -65,6 +59,7 @@ from lifebuoy.gateway import (
 )
 from lifebuoy.protocol import Channel, aio, issue_key_certificate
 from lifebuoy.protocol import Role as ChannelRole
+from lifebuoy.testing.certs import self_signed_certificate
 
 MIB = 2**20
 MESSAGE = MIB
@@ -94,38 +89,6 @@ def _raise_file_limit(wanted: int = 65_536) -> None:
 
 
 # TLS and keys.
-
-
-def _make_tls(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert, private = folder / "cert.pem", folder / "key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, private
 
 
 class Site:
@@ -534,7 +497,7 @@ def run_parts(parts: Iterable[str], *, quick: bool = False) -> dict[str, Any]:
     results: dict[str, Any] = {}
 
     with tempfile.TemporaryDirectory() as folder:
-        cert, key = _make_tls(Path(folder))
+        cert, key = self_signed_certificate(Path(folder))
         site_key = Ed25519PrivateKey.generate()
 
         if "idle" in wanted:

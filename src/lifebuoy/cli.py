@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from lifebuoy import __version__
 from lifebuoy.config import ConfigError
+from lifebuoy.gateway.cli import register as register_gateway
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -291,21 +292,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("folder", help="where to write KEY_ID.pem files")
     export.set_defaults(handler=cmd_export_signing_keys)
 
-    _register_gateway(commands)
+    register_gateway(commands)
 
     # A subcommand's own --help opens with the line the command list shows.
     for summary in commands._choices_actions:
         command = commands.choices[summary.dest]
         command.description = command.description or summary.help
     return parser
-
-
-def _register_gateway(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    try:
-        from lifebuoy.gateway.cli import register
-    except ImportError:
-        return
-    register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -204,7 +204,8 @@ class TechnicianSession:
         with contextlib.suppress(ChannelEnded):
             await self.connection.send(messages.encode("hold", on=on))
         path = f"/api/v1/sessions/{self.session_id}/hold"
-        return (await self.site.post(path, {"on_hold": on}))["session"]  # type: ignore[no-any-return]
+        answer = await self.site.post(path, {"on_hold": on})
+        return answer["session"]  # type: ignore[no-any-return]
 
     async def transfer(
         self,
