@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -34,12 +33,6 @@ FAST_RETRIES = ReconnectPolicy(
 def make_tls_files(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1; (cert, key) PEM files."""
     return self_signed_certificate(folder)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -8,7 +8,6 @@ import random
 import pytest
 from channel_helpers import (
     Site,
-    free_port,
     kill_transport,
     run_async,
     running_gateway,
@@ -19,6 +18,7 @@ from channel_helpers import (
 from lifebuoy.gateway import CallbackReporter, SessionEvent
 from lifebuoy.protocol import ErrorCode, Role
 from lifebuoy.protocol.aio import ChannelConnection
+from lifebuoy.testing.livesite import free_port
 
 COUNT = 2000
 
