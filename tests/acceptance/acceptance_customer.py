@@ -62,13 +62,17 @@ class Printed:
 class Applet:
     """``lifebuoy-applet --terminal FILE``: stdin a pipe, stdout read by a thread."""
 
-    def __init__(self, file: Path, state_dir: Path) -> None:
+    def __init__(
+        self, file: Path, state_dir: Path, *, display: str | None = None
+    ) -> None:
         env = {
             key: value
             for key, value in os.environ.items()
             if key not in ("DISPLAY", "WAYLAND_DISPLAY")
         }
         env["LIFEBUOY_APPLET_STATE_DIR"] = str(state_dir)
+        if display is not None:  # the customer's screen (terminal mode still)
+            env["DISPLAY"] = display
         self.process = subprocess.Popen(
             [str(APPLET), "--terminal", "--keep-file", str(file)],
             stdin=subprocess.PIPE,

@@ -11,6 +11,8 @@ import pytest
 
 # The suite runs with --import-mode=importlib: make the helpers importable.
 sys.path.insert(0, str(Path(__file__).parent))
+# The virtual X screen and the known application of the applet's tests.
+sys.path.insert(0, str(Path(__file__).parents[1] / "integration" / "applet"))
 
 from lifebuoy.testing.browser import CHROMIUM, CHROMIUM_ARGS
 from lifebuoy.testing.livesite import LiveSite, start_site
@@ -25,6 +27,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
 @pytest.fixture
 def chromium() -> Iterator[Any]:
     """One headless Chromium; each person gets a context of their own."""
+    yield from _chromium()
+
+
+@pytest.fixture(scope="module")
+def chromium_module() -> Iterator[Any]:
+    """One Chromium for tests that share a session in order."""
+    yield from _chromium()
+
+
+def _chromium() -> Iterator[Any]:
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=30_000)  # a shared 2-core box: be patient

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from ._cleanup import Cleanup, looks_downloaded
 from ._core import AppletCore, Outcome
 from ._errors import SessionFileError
 from ._places import state_dir
+from ._remote import StreamerFactory, StreamerLike, default_streamer
 from ._session_file import SessionFile, load_session_file
 from ._site import AppletSite
 from ._terminal import Printer, TerminalFrontEnd
@@ -34,6 +36,8 @@ __all__ = ["main"]
 logger = logging.getLogger("lifebuoy.applet")
 
 EXIT_ENDED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
+SCREEN_CODECS = ("h264", "vp8", "vp9")
+"""The same as ``lifebuoy.applet.screen.CODECS``, without importing PyAV."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     removal.add_argument(
         "--keep-file", action="store_true", help="never remove the session file"
+    )
+    parser.add_argument(
+        "--codec",
+        choices=SCREEN_CODECS,
+        default=None,
+        help="video codec for showing the screen (default: h264; see docs/screen.md)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument(
@@ -84,16 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     removes = (args.remove_file or looks_downloaded(args.file)) and not args.keep_file
     cleanup = Cleanup(args.file, remove_file=removes)
-    outcome = _run(session, window)
+    outcome = _run(session, window, args.codec)
     for path in cleanup.run(file_used=outcome.file_used):
         print(f"Removed {path}", flush=True)
     return EXIT_FAILED if outcome.error else EXIT_ENDED
 
 
-def _run(session: SessionFile, window: bool) -> Outcome:
+def _run(session: SessionFile, window: bool, codec: str | None) -> Outcome:
     audit = AuditLog(state_dir(), session.session_id, session.site)
     ssl_context = session.ssl_context()
     site = AppletSite(session, ssl_context)
+    streamer: StreamerFactory = default_streamer
+    if codec is not None:
+        streamer = functools.partial(_streamer, codec=codec)
     root = _open_window() if window else None
     if root is not None:
         from ._tk import TkFrontEnd
@@ -102,13 +115,31 @@ def _run(session: SessionFile, window: bool) -> Outcome:
         printer = Printer(sys.stdout, commands=False) if sys.stdout else None
         window_front = TkFrontEnd(root, printer)
         core = AppletCore(
-            session, site, window_front.notify, audit=audit, ssl_context=ssl_context
+            session,
+            site,
+            window_front.notify,
+            audit=audit,
+            ssl_context=ssl_context,
+            streamer_factory=streamer,
         )
         return window_front.run(core)
 
     front = TerminalFrontEnd()
-    core = AppletCore(session, site, front.notify, audit=audit, ssl_context=ssl_context)
+    core = AppletCore(
+        session,
+        site,
+        front.notify,
+        audit=audit,
+        ssl_context=ssl_context,
+        streamer_factory=streamer,
+    )
     return asyncio.run(front.run(core, session.site))
+
+
+def _streamer(send: Callable[[bytes], Awaitable[None]], codec: str) -> StreamerLike:
+    from .screen import ScreenStreamer
+
+    return ScreenStreamer(send, codec=codec)
 
 
 def _open_window() -> tkinter.Tk | None:

@@ -13,8 +13,10 @@ channel with the reason ``customer ended``; before that it cancels the round.
 Either way ``run`` then tells the site (``leave``) and returns.
 
 Front ends (a Tk window, a terminal) and tests drive the same object: they
-call ``run``, ``send_chat``, ``end`` and ``answer``, and receive ``Update``
-objects through the ``notify`` callback, on the event loop's thread.
+call ``run``, ``send_chat``, ``end``, ``answer`` and ``stop_screen``, and
+receive ``Update`` objects through the ``notify`` callback, on the event
+loop's thread. Screen requests and input go to a ``RemoteDesk`` per channel
+(``_remote.py``), which checks the signed policy and the customer's consent.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ from . import _messages as messages
 from ._audit import AuditLog
 from ._errors import AppletError, MessageError, SiteError
 from ._places import Machine
+from ._remote import (
+    InputFactory,
+    RemoteDesk,
+    StreamerFactory,
+    default_input,
+    default_streamer,
+)
 from ._session_file import SessionFile
 from ._site import JoinAnswer, SiteApi
 from ._text import shown
@@ -52,6 +61,7 @@ from ._updates import (
     ChatDelivered,
     ChatShown,
     CodeShown,
+    ConsentClosed,
     ConsentRequested,
     Ended,
     Notice,
@@ -82,6 +92,20 @@ _IDENTITY = {
 
 Notify = Callable[[Update], None]
 Connector = Callable[..., Awaitable[ChannelConnection]]
+_SCREEN_MESSAGES = (
+    messages.Policy,
+    messages.Request,
+    messages.ScreenStop,
+    messages.ScreenSelect,
+    messages.ScreenAck,
+    messages.MouseMove,
+    messages.MouseButton,
+    messages.MouseWheel,
+    messages.Key,
+    messages.Text,
+    messages.Sequence,
+    messages.Release,
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +150,8 @@ class AppletCore:
         ssl_context: ssl.SSLContext | None = None,
         connector: Connector = connect,
         reconnect: ReconnectPolicy | None = None,
+        streamer_factory: StreamerFactory = default_streamer,
+        input_factory: InputFactory = default_input,
     ) -> None:
         self.session = session
         self._site = site
@@ -135,6 +161,8 @@ class AppletCore:
         self._ssl = ssl_context
         self._connector = connector
         self._reconnect = reconnect
+        self._streamer_factory = streamer_factory
+        self._input_factory = input_factory
 
         self.status = Status.CONNECTING
         """The status last shown."""
@@ -145,6 +173,8 @@ class AppletCore:
         self._peer_end: str | None = None
         self._own_lines: dict[str, int] = {}
         self._requests: dict[str, tuple[str, asyncio.Future[bool]]] = {}
+        self._technician_name = "Your technician"
+        self._desk: RemoteDesk | None = None
 
     # -- what front ends call ------------------------------------------------
 
@@ -212,18 +242,30 @@ class AppletCore:
         elif self._round_task is not None:
             self._round_task.cancel()
 
-    async def ask(self, kind: str, detail: str) -> bool:
-        """Ask the customer to allow something; the hook for requests (screen,
-        files, ...). Recorded in the audit log with the answer."""
+    async def ask(
+        self, kind: str, detail: str, timeout: float | None = None
+    ) -> bool | None:
+        """Ask the customer to allow something (the screen, files, ...): True or
+        False as answered, None when ``timeout`` seconds pass without an answer
+        (a refusal). Recorded in the audit log with the answer."""
         request_id = uuid.uuid4().hex
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._requests[request_id] = (kind, future)
         self._record("request", request_id=request_id, kind=kind, detail=detail)
         self._notify(ConsentRequested(request_id, kind, shown(detail)))
         try:
-            return await future
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            self._record("answer", request_id=request_id, kind=kind, timed_out=True)
+            return None
         finally:
             self._requests.pop(request_id, None)
+            self._notify(ConsentClosed(request_id))
+
+    async def stop_screen(self, what: str) -> None:
+        """The customer stops control (``control``) or all sharing (``view``)."""
+        if self._desk is not None:
+            await self._desk.customer_stop(what)
 
     def answer(self, request_id: str, allowed: bool) -> None:
         """The customer's answer to a ``ConsentRequested``."""
@@ -322,6 +364,28 @@ class AppletCore:
         with contextlib.suppress(ChannelEnded):
             await connection.send(hello)
 
+        desk = RemoteDesk(
+            session_id=self.session.session_id,
+            site_keys=self.session.signing_keys,
+            peer_participant=connection.peer_participant,
+            send=connection.send,
+            ask=self.ask,
+            record=self._record,
+            notify=self._notify,
+            technician=lambda: self._technician_name,
+            streamer_factory=self._streamer_factory,
+            input_factory=self._input_factory,
+        )
+        self._desk = desk
+        try:
+            return await self._receive(connection, desk)
+        finally:
+            self._desk = None
+            await desk.close()
+
+    async def _receive(
+        self, connection: ChannelConnection, desk: RemoteDesk
+    ) -> Outcome | None:
         while True:
             try:
                 data = await connection.receive()
@@ -336,7 +400,10 @@ class AppletCore:
                     "The technician's side sent something this applet does not "
                     "accept. The session was stopped to protect you."
                 )
-            await self._handle(message, connection)
+            if isinstance(message, _SCREEN_MESSAGES):
+                await desk.handle(message)
+            else:
+                await self._handle(message, connection)
 
     async def _handle(
         self, message: messages.Incoming, connection: ChannelConnection
@@ -351,6 +418,7 @@ class AppletCore:
                 self._notify(ChatDelivered(message.id, number))
         elif isinstance(message, messages.TechnicianHello):
             name = shown(message.name, single_line=True).strip() or "A technician"
+            self._technician_name = name
             self._record("technician", name=name)
             self._notify(TechnicianShown(name))
         elif isinstance(message, messages.Hold):
@@ -361,7 +429,7 @@ class AppletCore:
         elif isinstance(message, messages.End):
             self._peer_end = shown(message.reason, single_line=True)
         else:
-            logger.info("ignored a channel message of unknown type %r", message.type)
+            logger.info("ignored a channel message of unknown type %r", message)
 
     def _transferring(self, message: messages.Transfer) -> None:
         to = shown(message.to, single_line=True).strip() or "another technician"

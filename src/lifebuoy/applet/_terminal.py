@@ -19,9 +19,11 @@ from ._updates import (
     ChatDelivered,
     ChatShown,
     CodeShown,
+    ConsentClosed,
     ConsentRequested,
     Ended,
     Notice,
+    ScreenShared,
     StatusChanged,
     TechnicianShown,
     Update,
@@ -31,7 +33,8 @@ __all__ = ["HELP", "Printer", "TerminalFrontEnd"]
 
 HELP = (
     "Type a message and press Enter to send it to your technician. "
-    "Commands: /end ends the session, /allow N or /deny N answers request N."
+    "Commands: /end ends the session, /allow N or /deny N answers request N, "
+    "/stopcontrol takes control back, /stopview stops showing your screen."
 )
 
 
@@ -41,6 +44,7 @@ class Printer:
     def __init__(self, out: TextIO, *, commands: bool = True) -> None:
         self._out = out
         self._commands = commands
+        self._asked = 0
         self.requests: dict[int, str] = {}
         """Open requests by the number shown, for ``/allow N``."""
 
@@ -70,16 +74,39 @@ class Printer:
         if isinstance(update, ChatDelivered):
             return [f"Delivered ({update.number})"]
         if isinstance(update, ConsentRequested):
-            number = len(self.requests) + 1
+            self._asked += 1
+            number = self._asked
             self.requests[number] = update.request_id
             asked = [f"Technician asks ({number}): {update.detail}"]
             if self._commands:
                 asked.append(f"Type /allow {number} or /deny {number}.")
             return asked
+        if isinstance(update, ConsentClosed):
+            for number, request_id in list(self.requests.items()):
+                if request_id == update.request_id:
+                    del self.requests[number]
+            return []
+        if isinstance(update, ScreenShared):
+            return _sharing_lines(update, self._commands)
         if isinstance(update, Notice):
             return [f"Note: {update.text}"]
         assert isinstance(update, Ended)
         return [f"Session ended: {update.reason}"]
+
+
+def _sharing_lines(update: ScreenShared, commands: bool) -> list[str]:
+    if not update.viewing:
+        return ["Screen sharing: off. Your technician no longer sees your screen."]
+    if update.controlling:
+        lines = [
+            f"Screen sharing: {update.technician} is CONTROLLING your screen "
+            "(mouse and keyboard)."
+        ]
+        hint = "Type /stopcontrol to take control back, /stopview to stop sharing."
+    else:
+        lines = [f"Screen sharing: {update.technician} is VIEWING your screen."]
+        hint = "Type /stopview to stop sharing."
+    return lines + ([hint] if commands else [])
 
 
 class TerminalFrontEnd:
@@ -133,6 +160,8 @@ class TerminalFrontEnd:
                 print("Note: there is no such request.", flush=True)
             else:
                 core.answer(request, words[0] == "/allow")
+        elif words[0] in ("/stopcontrol", "/stopview"):
+            await core.stop_screen("control" if words[0] == "/stopcontrol" else "view")
         elif words[0] == "/help":
             print(HELP, flush=True)
         else:

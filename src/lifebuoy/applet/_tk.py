@@ -6,6 +6,11 @@ second thread. Updates cross over through a queue that the window drains
 every 50 ms; the customer's actions cross back with
 ``run_coroutine_threadsafe``. The window is usable by keyboard alone: Tab
 moves between the message box, Send and End session; Enter sends.
+
+A technician's request opens a small window of its own (Allow / Deny, Escape
+denies) that the session can take away again when the request times out.
+While the screen is shared a coloured banner at the top says so, with
+*Stop control* and *Stop sharing* buttons that act at once.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from ._updates import (
     ChatDelivered,
     ChatShown,
     CodeShown,
+    ConsentClosed,
     ConsentRequested,
     Ended,
     Notice,
+    ScreenShared,
     Status,
     StatusChanged,
     TechnicianShown,
@@ -51,6 +58,7 @@ class TkFrontEnd:
         self._core: AppletCore | None = None
         self._outcome: Outcome | None = None
         self._ended = False
+        self._prompts: dict[str, tk.Toplevel] = {}
         self._build()
 
     # -- layout ----------------------------------------------------------------
@@ -63,6 +71,7 @@ class TkFrontEnd:
         root.option_add("*Font", _BASE_FONT)
         root.protocol("WM_DELETE_WINDOW", self._on_close)
 
+        self._build_banner()
         top = ttk.Frame(root, padding=12)
         top.pack(fill="x")
         self.status = ttk.Label(
@@ -93,6 +102,29 @@ class TkFrontEnd:
         )
         self.end_button.pack(side="right")
         root.bind("<Alt-e>", lambda _event: self._on_end())
+
+    def _build_banner(self) -> None:
+        """The sharing banner: built now, packed only while the screen is shared."""
+        self.banner = tk.Frame(self.root, background="#b3261e", padx=12, pady=8)
+        self.banner_text = tk.Label(
+            self.banner,
+            text="",
+            background="#b3261e",
+            foreground="white",
+            font=("", 13, "bold"),
+            wraplength=520,
+            justify="left",
+        )
+        self.banner_text.pack(anchor="w")
+        buttons = tk.Frame(self.banner, background="#b3261e")
+        buttons.pack(anchor="w", pady=(6, 0))
+        self.stop_control = ttk.Button(
+            buttons, text="Stop control", command=lambda: self._on_stop("control")
+        )
+        self.stop_sharing = ttk.Button(
+            buttons, text="Stop sharing", command=lambda: self._on_stop("view")
+        )
+        self.stop_sharing.pack(side="left")
 
     def _build_chat(self) -> None:
         chat = ttk.Frame(self.root, padding=(12, 8, 12, 0))
@@ -184,6 +216,12 @@ class TkFrontEnd:
             self._write_at(f"line-{update.id}", "  \u2713 delivered", "delivered")
         elif isinstance(update, ConsentRequested):
             self._consent(update)
+        elif isinstance(update, ConsentClosed):
+            prompt = self._prompts.pop(update.request_id, None)
+            if prompt is not None:
+                prompt.destroy()
+        elif isinstance(update, ScreenShared):
+            self._sharing(update)
         elif isinstance(update, Notice):
             self._write(f"{update.text}\n", "note")
         elif isinstance(update, Ended):
@@ -211,15 +249,57 @@ class TkFrontEnd:
         self.chat.configure(state="disabled")
 
     def _consent(self, update: ConsentRequested) -> None:
-        allowed = messagebox.askyesno(
-            "Your technician asks", update.detail, parent=self.root
-        )
-        core = self._core
-        if core is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(core.answer, update.request_id, allowed)
+        """A prompt window: Allow or Deny; closing it or Escape denies."""
+        prompt = tk.Toplevel(self.root, padx=16, pady=12)
+        prompt.title("Your technician asks")
+        prompt.transient(self.root)
+        prompt.resizable(False, False)
+        self._prompts[update.request_id] = prompt
+        ttk.Label(
+            prompt, text=update.detail, wraplength=380, font=("", 13, "bold")
+        ).pack(anchor="w")
+        ttk.Label(
+            prompt,
+            text="You can stop it at any moment. No answer in a minute means no.",
+            wraplength=380,
+        ).pack(anchor="w", pady=(6, 10))
+        row = ttk.Frame(prompt)
+        row.pack(anchor="e")
+
+        def reply(allowed: bool) -> None:
+            if self._prompts.pop(update.request_id, None) is not None:
+                prompt.destroy()
+            core = self._core
+            if core is not None and self._loop is not None:
+                self._loop.call_soon_threadsafe(core.answer, update.request_id, allowed)
+
+        deny = ttk.Button(row, text="Deny", command=lambda: reply(False))
+        allow = ttk.Button(row, text="Allow", command=lambda: reply(True))
+        deny.pack(side="right")
+        allow.pack(side="right", padx=(0, 6))
+        prompt.bind("<Escape>", lambda _event: reply(False))
+        prompt.protocol("WM_DELETE_WINDOW", lambda: reply(False))
+        deny.focus_set()
+
+    def _sharing(self, update: ScreenShared) -> None:
+        if not update.viewing:
+            self.banner.pack_forget()
+            return
+        doing = "controlling" if update.controlling else "viewing"
+        self.banner_text.configure(text=f"{update.technician} is {doing} your screen.")
+        if update.controlling:
+            self.stop_control.pack(side="left", padx=(0, 6), before=self.stop_sharing)
+        else:
+            self.stop_control.pack_forget()
+        if not self.banner.winfo_ismapped():
+            self.banner.pack(fill="x", side="top", before=self.root.pack_slaves()[0])
 
     def _session_over(self, update: Ended) -> None:
         self._ended = True
+        self.banner.pack_forget()
+        for prompt in self._prompts.values():
+            prompt.destroy()
+        self._prompts.clear()
         self._write(f"Session ended: {update.reason}\n", "note")
         self.entry.configure(state="disabled")
         self.send_button.configure(state="disabled")
@@ -235,6 +315,11 @@ class TkFrontEnd:
         if text.strip() and core is not None and not self._ended:
             self.entry.delete(0, "end")
             self._call(core.send_chat(text))
+
+    def _on_stop(self, what: str) -> None:
+        core = self._core
+        if core is not None:
+            self._call(core.stop_screen(what))
 
     def _on_end(self) -> None:
         core = self._core

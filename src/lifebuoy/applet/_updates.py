@@ -12,9 +12,11 @@ __all__ = [
     "ChatDelivered",
     "ChatShown",
     "CodeShown",
+    "ConsentClosed",
     "ConsentRequested",
     "Ended",
     "Notice",
+    "ScreenShared",
     "Status",
     "StatusChanged",
     "TechnicianShown",
@@ -96,6 +98,26 @@ class ConsentRequested:
 
 
 @dataclass(frozen=True)
+class ConsentClosed:
+    """A request is no longer open (answered elsewhere, timed out, session over):
+    a front end takes its prompt away."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class ScreenShared:
+    """What the technician may do with the screen now; shown plainly while on."""
+
+    viewing: bool
+    """The technician sees the screen."""
+    controlling: bool
+    """The technician moves the mouse and types."""
+    technician: str
+    """Who, as shown."""
+
+
+@dataclass(frozen=True)
 class Notice:
     """A sentence for the customer that changes nothing (e.g. a chat refused)."""
 
@@ -120,6 +142,8 @@ Update = (
     | ChatShown
     | ChatDelivered
     | ConsentRequested
+    | ConsentClosed
+    | ScreenShared
     | Notice
     | Ended
 )

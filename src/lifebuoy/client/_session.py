@@ -7,6 +7,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -37,6 +38,8 @@ __all__ = [
     "CustomerEnded",
     "CustomerHello",
     "Delivered",
+    "PictureMessage",
+    "ScreenMessage",
     "SessionClosed",
     "SessionEvent",
     "TechnicianSession",
@@ -46,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 VIOLATION = ErrorCode.APPLICATION + 1
 CustomerHello = messages.CustomerHello
+ScreenMessage = messages.ScreenMessage
+PictureMessage = messages.PictureMessage
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,15 @@ class SessionClosed:
     """The customer's end closed it."""
 
 
-SessionEvent = CustomerHello | ChatReceived | Delivered | CustomerEnded | SessionClosed
+SessionEvent = (
+    CustomerHello
+    | ChatReceived
+    | Delivered
+    | CustomerEnded
+    | ScreenMessage
+    | PictureMessage
+    | SessionClosed
+)
 
 
 class TechnicianSession:
@@ -103,6 +116,7 @@ class TechnicianSession:
         participant: str,
         connection: ChannelConnection,
         log: EventLog,
+        policy: str | None = None,
     ) -> None:
         self.site = site
         self.session_id = session_id
@@ -113,6 +127,8 @@ class TechnicianSession:
         """The channel (``lifebuoy.protocol.aio``)."""
         self.log = log
         """The session log outbox (chat lines, both ways)."""
+        self.policy = policy
+        """The session policy from pickup (docs/screen.md), or None without one."""
         self.customer: CustomerHello | None = None
         """What the applet said about the customer's computer, once it has."""
         self._events: asyncio.Queue[SessionEvent] = asyncio.Queue()
@@ -161,9 +177,23 @@ class TechnicianSession:
                 reconnect=reconnect,
             )
         log = EventLog(lambda batch: _post_events(site, session_id, batch))
-        session = cls(site, session_id, answer["participant"], connection, log)
-        await connection.send(messages.encode("hello", name=name))
+        policy = answer.get("policy")
+        session = cls(
+            site,
+            session_id,
+            answer["participant"],
+            connection,
+            log,
+            policy=policy if isinstance(policy, str) else None,
+        )
+        await session._greet(name)
         return session
+
+    async def _greet(self, name: str) -> None:
+        # The policy right after hello (docs/screen.md, "Who may do what").
+        await self.connection.send(messages.encode("hello", name=name))
+        if self.policy is not None:
+            await self.connection.send(messages.encode("policy", token=self.policy))
 
     @property
     def comparison_code(self) -> str:
@@ -181,6 +211,11 @@ class TechnicianSession:
         )
         self.log.add("chat.technician", self.participant, text)
         return line_id
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        """Send any JSON message as it is, unchecked (tests and benchmarks)."""
+        data = json.dumps(message, ensure_ascii=False).encode("utf-8")
+        await self.connection.send(data)
 
     async def next_event(self, timeout: float | None = None) -> SessionEvent:
         """The next event (``SessionClosed`` is the last; after it, it repeats)."""
@@ -294,6 +329,8 @@ class TechnicianSession:
             self._events.put_nowait(message)
         elif isinstance(message, messages.End):
             self._events.put_nowait(CustomerEnded(message.reason))
+        elif isinstance(message, ScreenMessage | PictureMessage):
+            self._events.put_nowait(message)
         else:
             logger.info("ignored a channel message of unknown type %r", message.type)
 

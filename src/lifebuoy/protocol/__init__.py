@@ -23,7 +23,9 @@ When the transport breaks: ``transport_lost()``; on the new transport
 ``resume()`` and keep going: nothing is lost or duplicated. ``abandon()``
 ends a channel that will not be resumed (reported as truncated, never clean).
 
-The site issues certificates with ``issue_key_certificate``.
+The site issues certificates with ``issue_key_certificate`` and session
+policies (what the technician may do, docs/screen.md) with ``issue_policy``;
+the applet checks them with ``verify_policy``.
 
 Exceptions::
 
@@ -36,6 +38,7 @@ Exceptions::
     │   ├── BadPublicKey, CommitmentMismatch, KeyConfirmationFailed
     │   ├── AuthenticationFailed, Replayed, OutOfOrder, Reflected
     │   └── Truncated, LimitReached, ResumeFailed
+    ├── PolicyError                  a session policy that does not verify
     └── UsageError                   the application misused the channel
         ├── ChannelClosedError
         └── SendBufferFull           wait for SendCapacityAvailable
@@ -68,6 +71,7 @@ from ._errors import (
     MalformedFrame,
     NoCommonVersion,
     OutOfOrder,
+    PolicyError,
     ProtocolError,
     Reflected,
     Replayed,
@@ -87,8 +91,10 @@ from ._events import (
     SendCapacityAvailable,
 )
 from ._wire import SUPPORTED_VERSIONS, VERSION, Limits, Role
+from .policy import ACTIONS, SessionPolicy, issue_policy, verify_policy
 
 __all__ = [
+    "ACTIONS",
     "SUPPORTED_VERSIONS",
     "VERSION",
     "AuthenticationFailed",
@@ -115,6 +121,7 @@ __all__ = [
     "MessageReceived",
     "NoCommonVersion",
     "OutOfOrder",
+    "PolicyError",
     "ProtocolError",
     "Reflected",
     "Replayed",
@@ -123,11 +130,14 @@ __all__ = [
     "Role",
     "SendBufferFull",
     "SendCapacityAvailable",
+    "SessionPolicy",
     "SiteKeys",
     "Truncated",
     "UnexpectedFrame",
     "UsageError",
     "VersionMismatch",
     "issue_key_certificate",
+    "issue_policy",
     "verify_key_certificate",
+    "verify_policy",
 ]

@@ -159,6 +159,13 @@ class ResumeFailed(ChannelError):
     code = ErrorCode.RESUME_FAILED
 
 
+class PolicyError(ProtocolError):
+    """A session policy is malformed, unsigned, expired or of another version.
+
+    Not a channel error: without a valid policy the technician may only chat.
+    """
+
+
 class UsageError(ProtocolError):
     """The application called the channel in a way it does not allow."""
 

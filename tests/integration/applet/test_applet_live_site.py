@@ -117,9 +117,12 @@ async def _check_site_and_audit(client: object, session_id: str, state: Path) ->
         "join",
         "channel.open",
         "technician",
+        "policy",
         "session.end",
     ]
     assert records[3]["name"] == "Taylor Tech"
+    # The site's signed policy verified in the real applet: the demo group's.
+    assert records[4]["allow"] == ["control", "view"]
     assert "printer" not in audit
     assert "Taylor." not in audit
 

@@ -115,7 +115,13 @@ def test_editing_a_group_records_what_changed(master_admin: Any, group: Any) -> 
     client = logged_in(master_admin)
     response = client.post(
         f"/admin-center/groups/{group.pk}/edit/",
-        {"name": "Front desk", "description": "", "parent": parent.pk},
+        {
+            "name": "Front desk",
+            "description": "",
+            "parent": parent.pk,
+            "desktop_viewing": "on",
+            "remote_control": "on",
+        },
     )
     assert response.status_code == 302
     group.refresh_from_db()

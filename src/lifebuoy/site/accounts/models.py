@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 
@@ -30,6 +31,11 @@ class Organization(models.Model):
         return self.name
 
 
+CONTROL_NEEDS_VIEWING = (
+    "Remote control needs desktop viewing: allow viewing too, or turn control off."
+)
+
+
 class TechnicianGroup(models.Model):
     """A group of technicians; groups form a tree inside the organization."""
 
@@ -42,18 +48,41 @@ class TechnicianGroup(models.Model):
     name = models.CharField(max_length=120)
     description = models.CharField(max_length=500, blank=True)
     enabled = models.BooleanField(default=True)
+    # What the group's technicians may do on the customer's screen
+    # (docs/screen.md, "Who may do what"); signed into each session policy.
+    desktop_viewing = models.BooleanField(default=True)
+    remote_control = models.BooleanField(default=True)
+    single_prompt = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "parent", "name"], name="unique_group_name"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(desktop_viewing=True)
+                | models.Q(remote_control=False),
+                name="remote_control_needs_viewing",
+            ),
         ]
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.remote_control and not self.desktop_viewing:
+            raise ValidationError({"remote_control": CONTROL_NEEDS_VIEWING})
+
+    @property
+    def screen_actions(self) -> frozenset[str]:
+        """The session policy actions this group allows (``view``, ``control``)."""
+        actions = {"view"} if self.desktop_viewing else set()
+        if self.desktop_viewing and self.remote_control:
+            actions.add("control")
+        return frozenset(actions)
 
     def ancestors(self) -> list[TechnicianGroup]:
         chain: list[TechnicianGroup] = []

@@ -10,7 +10,12 @@ from typing import Any
 
 from django import forms
 
-from lifebuoy.site.accounts.models import Organization, TechnicianGroup, User
+from lifebuoy.site.accounts.models import (
+    CONTROL_NEEDS_VIEWING,
+    Organization,
+    TechnicianGroup,
+    User,
+)
 
 from ._access import manageable_groups
 from .tree import group_paths
@@ -36,8 +41,13 @@ def _group_choices(groups: list[TechnicianGroup]) -> list[tuple[int, str]]:
     return sorted(paths.items(), key=lambda item: item[1].casefold())
 
 
+SCREEN_PERMISSIONS = ("desktop_viewing", "remote_control", "single_prompt")
+"""The group's screen permissions (docs/screen.md, "Who may do what")."""
+SCREEN_DEFAULTS = {"desktop_viewing": True, "remote_control": True}
+
+
 class GroupForm(forms.Form):
-    """Name, description and parent of a technician group."""
+    """Name, description, parent and screen permissions of a technician group."""
 
     name = _name_field()
     description = forms.CharField(
@@ -47,6 +57,24 @@ class GroupForm(forms.Form):
     )
     parent = forms.TypedChoiceField(
         label="Parent group", coerce=int, required=False, empty_value=None
+    )
+    desktop_viewing = forms.BooleanField(
+        label="Desktop viewing",
+        required=False,
+        help_text="Technicians may ask to see the customer's screen.",
+    )
+    remote_control = forms.BooleanField(
+        label="Remote control (includes viewing)",
+        required=False,
+        help_text="Technicians may ask to move the mouse and type on it.",
+    )
+    single_prompt = forms.BooleanField(
+        label="Single prompt: ask the customer once for everything this group may do",
+        required=False,
+        help_text=(
+            "Otherwise the customer is asked for viewing and again for control."
+            " The customer can stop either at any moment."
+        ),
     )
 
     def __init__(
@@ -100,6 +128,8 @@ class GroupForm(forms.Form):
                 siblings = siblings.exclude(pk=self.instance.pk)
             if siblings.exists():
                 self.add_error("name", "A group with this name already exists here.")
+        if data.get("remote_control") and not data.get("desktop_viewing"):
+            self.add_error("remote_control", CONTROL_NEEDS_VIEWING)
         return data
 
 

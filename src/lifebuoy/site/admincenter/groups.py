@@ -23,7 +23,7 @@ from ._access import (
     query_id,
 )
 from .channel_links import channel_links_of
-from .forms import GroupForm
+from .forms import SCREEN_DEFAULTS, SCREEN_PERMISSIONS, GroupForm
 from .tree import with_technician_counts
 
 _DUPLICATE = "A group with this name already exists here."
@@ -54,7 +54,7 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 def group_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if request.method == "GET":
-        initial = {"parent": query_id(request, "parent")}
+        initial = {"parent": query_id(request, "parent"), **SCREEN_DEFAULTS}
         return _form_page(request, GroupForm(user, initial=initial), None)
 
     form = GroupForm(user, request.POST)
@@ -69,8 +69,13 @@ def group_create(request: HttpRequest) -> HttpResponse:
                 parent=parent,
                 name=data["name"],
                 description=data["description"],
+                **{field: data[field] for field in SCREEN_PERMISSIONS},
             )
-            detail = {"group_id": group.pk, "parent": parent.name if parent else None}
+            detail = {
+                "group_id": group.pk,
+                "parent": parent.name if parent else None,
+                **{field: data[field] for field in SCREEN_PERMISSIONS},
+            }
             audit(request, "group.create", group.name, detail)
     except IntegrityError:
         form.add_error("name", _DUPLICATE)
@@ -90,6 +95,7 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
             "name": group.name,
             "description": group.description,
             "parent": group.parent_id,
+            **{field: getattr(group, field) for field in SCREEN_PERMISSIONS},
         }
         return _form_page(
             request, GroupForm(user, initial=initial, instance=group), group
@@ -102,7 +108,8 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
     if changes:
         try:
             with transaction.atomic():
-                group.save(update_fields=["name", "description", "parent"])
+                fields = ["name", "description", "parent", *SCREEN_PERMISSIONS]
+                group.save(update_fields=fields)
                 detail = {"group_id": group.pk, "changed": changes}
                 audit(request, "group.update", group.name, detail)
         except IntegrityError:
@@ -135,7 +142,7 @@ def group_set_enabled(request: HttpRequest, group_id: int) -> HttpResponse:
 def _apply(group: TechnicianGroup, data: dict[str, Any]) -> dict[str, list[Any]]:
     """Copy the form onto the group; return what changed as [before, after]."""
     changes: dict[str, list[Any]] = {}
-    for field in ("name", "description"):
+    for field in ("name", "description", *SCREEN_PERMISSIONS):
         if getattr(group, field) != data[field]:
             changes[field] = [getattr(group, field), data[field]]
             setattr(group, field, data[field])
@@ -154,5 +161,10 @@ def _form_page(
     group: TechnicianGroup | None,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"form": form, "group": group, "section": "overview"}
+    context = {
+        "form": form,
+        "group": group,
+        "section": "overview",
+        "screen_fields": [form[field] for field in SCREEN_PERMISSIONS],
+    }
     return render(request, "admincenter/group_form.html", context, status=status)

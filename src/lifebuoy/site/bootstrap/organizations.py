@@ -86,6 +86,8 @@ def create_demo() -> list[NewAccount] | None:
             organization=organization,
             name="Help desk",
             description="First line support",
+            desktop_viewing=True,
+            remote_control=True,
         )
         record(
             "group.create",

@@ -1,12 +1,14 @@
-"""Issuing gateway tickets and key certificates under the active signing key."""
+"""Issuing gateway tickets, key certificates and session policies under the
+active signing key."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from lifebuoy.gateway.tickets import Role as TicketRole
 from lifebuoy.gateway.tickets import issue_ticket
-from lifebuoy.protocol import Role, issue_key_certificate
+from lifebuoy.protocol import Role, issue_key_certificate, issue_policy
 
 from .keys import current_key
 
@@ -41,6 +43,25 @@ def key_certificate(
         role=Role[role.upper()],
         participant_id=participant,
         public_key=public_key,
+        issued_at=now,
+        expires_at=now + CERTIFICATE_LIFETIME_S,
+    )
+
+
+def session_policy(
+    session_id: str, participant: str, allow: Iterable[str], single_prompt: bool
+) -> str:
+    """What ``participant`` may do on the customer's screen (docs/screen.md);
+    valid as long as the key certificate issued with it."""
+    key_id, private = current_key()
+    now = int(time.time())
+    return issue_policy(
+        private,
+        key_id,
+        session_id=session_id,
+        participant_id=participant,
+        allow=allow,
+        single_prompt=single_prompt,
         issued_at=now,
         expires_at=now + CERTIFICATE_LIFETIME_S,
     )

@@ -2,7 +2,8 @@
 
 Each event id is stored once per session, so a batch sent again after a
 network failure is not duplicated. Chat text is sealed by the vault, and left
-out entirely when the organization does not store chat text.
+out entirely when the organization does not store chat text. Screen events
+(``screen.*``) carry fields of their own, read by ``screen_events``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from django.utils.dateparse import parse_datetime
 
 from .errors import BadInput
 from .limits import limits
-from .models import CHAT_KINDS, EventKind, SessionEvent, SupportSession, store_chat_text
+from .models import (
+    CHAT_KINDS,
+    SCREEN_KINDS,
+    EventKind,
+    SessionEvent,
+    SupportSession,
+    store_chat_text,
+)
+from .screen_events import parse_screen_fields
 
 __all__ = ["as_json", "record_event", "store_events"]
 
@@ -80,12 +89,17 @@ def _parse(item: Any, number: int) -> SessionEvent:
     kind = _string(item, "kind", where, 20)
     if kind not in _KINDS:
         raise BadInput(f"{where}.kind must be one of {', '.join(sorted(_KINDS))}.")
+    screen = parse_screen_fields(item, kind, where)
+    text = _string(item, "text", where, limits().event_text_chars, required=False)
     return SessionEvent(
         event_id=event_id,
         kind=kind,
         at=_time(_string(item, "at", where, 40), where),
         actor=_string(item, "actor", where, _ACTOR_CHARS, required=False),
-        text=_string(item, "text", where, limits().event_text_chars, required=False),
+        text=screen.reason or text,
+        what=screen.what,
+        allowed=screen.allowed,
+        by=screen.by,
     )
 
 
@@ -115,10 +129,15 @@ def _time(text: str, where: str) -> datetime:
 
 
 def as_json(event: SessionEvent) -> dict[str, Any]:
-    return {
+    answer: dict[str, Any] = {
         "id": str(event.event_id),
         "kind": event.kind,
         "at": event.at.isoformat(),
         "actor": event.actor,
         "text": event.text,
     }
+    if event.kind in SCREEN_KINDS:
+        answer.update(what=event.what, by=event.by, reason=event.text)
+        if event.kind == EventKind.SCREEN_ANSWER:
+            answer["allowed"] = event.allowed
+    return answer

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from lifebuoy.site.accounts.models import User
 from lifebuoy.site.admincenter._access import acting_user, administrators_only
 
-from .models import CHAT_KINDS, SessionTechnician, SupportSession
+from .models import CHAT_KINDS, SCREEN_KINDS, SessionTechnician, SupportSession
 
 PAGE_SIZE = 50
 
@@ -70,6 +70,7 @@ def _detail(
         "events": list(session.events.order_by("at", "pk")),
         "technicians": technicians,
         "chat_kinds": [kind.value for kind in CHAT_KINDS],
+        "screen_kinds": [kind.value for kind in SCREEN_KINDS],
         "section": "sessions",
     }
     return render(request, template, context)

@@ -124,9 +124,35 @@ class EventKind(models.TextChoices):
     CLOSE = "close"
     REQUEST = "request"
     ANSWER = "answer"
+    SCREEN_REQUEST = "screen.request", "Screen request"
+    SCREEN_ANSWER = "screen.answer", "Screen answer"
+    SCREEN_START = "screen.start", "Screen sharing started"
+    SCREEN_STOP = "screen.stop", "Screen sharing stopped"
+    SCREEN_REFUSED = "screen.refused", "Screen input refused"
 
 
 CHAT_KINDS = (EventKind.CHAT_TECHNICIAN, EventKind.CHAT_CUSTOMER)
+SCREEN_KINDS = (
+    EventKind.SCREEN_REQUEST,
+    EventKind.SCREEN_ANSWER,
+    EventKind.SCREEN_START,
+    EventKind.SCREEN_STOP,
+    EventKind.SCREEN_REFUSED,
+)
+
+
+class ScreenAction(models.TextChoices):
+    VIEW = "view", "viewing"
+    CONTROL = "control", "control"
+
+
+class ScreenActor(models.TextChoices):
+    """Who decided a screen event (docs/screen.md)."""
+
+    CUSTOMER = "customer"
+    TECHNICIAN = "technician"
+    POLICY = "policy"
+    TIMEOUT = "timeout"
 
 
 class SessionEvent(models.Model):
@@ -141,6 +167,11 @@ class SessionEvent(models.Model):
     at = models.DateTimeField()
     actor = models.CharField(max_length=120, blank=True)
     text = EncryptedTextField(blank=True, default="")
+    """Chat text, a close reason, or the ``reason`` of a screen event."""
+    # Screen events (SCREEN_KINDS) only: what was asked, the answer, who decided.
+    what = models.CharField(max_length=8, choices=ScreenAction.choices, blank=True)
+    allowed = models.BooleanField(null=True)
+    by = models.CharField(max_length=10, choices=ScreenActor.choices, blank=True)
     stored_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,11 @@ from django.utils import timezone
 
 from lifebuoy.site.accounts.models import Role, TechnicianGroup, User
 from lifebuoy.site.audit.chain import record
-from lifebuoy.site.signing.issue import gateway_ticket, key_certificate
+from lifebuoy.site.signing.issue import (
+    gateway_ticket,
+    key_certificate,
+    session_policy,
+)
 from lifebuoy.site.signing.keys import public_keys
 
 from .errors import BadInput, Conflict, NotFound
@@ -27,7 +31,15 @@ from .models import EventKind, SessionTechnician, State, SupportSession
 from .notify import audience, queue_changed
 from .queues import as_json, close_session, session_in_reach
 
-__all__ = ["Actor", "close", "hold", "pickup", "refresh_ticket", "transfer"]
+__all__ = [
+    "Actor",
+    "close",
+    "hold",
+    "pickup",
+    "refresh_ticket",
+    "screen_permissions",
+    "transfer",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +80,24 @@ def _held(actor: Actor, public_id: str) -> SupportSession:
     return session
 
 
+def screen_permissions(user: User) -> tuple[frozenset[str], bool]:
+    """The screen actions and the single-prompt option for the session policy.
+
+    They come from the technician's groups: the union of what they allow, and
+    a single prompt only when every one of them asks for it. A technician
+    belongs to one group (``User.group``), so today that is their group. A
+    session waiting in a group's shared queue is only within reach of that
+    group's members, so its queue group and the technician's group are the
+    same; when they differ (the technician's group was changed after the
+    session was routed), the technician's own group counts. Without a group,
+    only chat.
+    """
+    groups = [user.group] if user.group is not None else []
+    allow = frozenset[str]().union(*(group.screen_actions for group in groups))
+    single_prompt = bool(groups) and all(group.single_prompt for group in groups)
+    return allow, single_prompt
+
+
 def pickup(actor: Actor, public_id: str, public_key: bytes) -> dict[str, Any]:
     with transaction.atomic():
         session = session_in_reach(actor.user, public_id)
@@ -88,10 +118,13 @@ def pickup(actor: Actor, public_id: str, public_key: bytes) -> dict[str, Any]:
     certificate = key_certificate(
         session.public_id, "technician", participant, public_key
     )
+    allow, single_prompt = screen_permissions(actor.user)
+    policy = session_policy(session.public_id, participant, allow, single_prompt)
     logger.info("session %s picked up by %s", session.public_id, participant)
     return {
         "ticket": gateway_ticket(session.public_id, "technician", participant),
         "certificate": base64.b64encode(certificate).decode("ascii"),
+        "policy": policy,
         "gateways": list(settings.LIFEBUOY.gateway_urls),
         "signing_keys": public_keys(),
         "participant": participant,

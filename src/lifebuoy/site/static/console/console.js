@@ -6,6 +6,10 @@
 //   pin-panel.js     "New PIN"
 //   session.js       one session: pickup, channel, chat, hold, transfer, end
 //   session-view.js  one session on screen (a tab and its panel)
+//   screen-view.js   the customer's screen in a panel: picture, cursor, tools
+//   screen-share.js  viewing and control as the applet grants them
+//   screen-picture.js, screen-input.js, screen-stats.js, screen-protocol.js
+//                    decoding and painting, mouse and keyboard, numbers, wire
 //   gateway-link.js  the channel over gateway WebSockets, with resumption
 //   outbox.js        the session log on its way to the site, retried
 //   messages.js      channel messages, read strictly
@@ -107,6 +111,7 @@ function dismiss(view) {
   const views = [...open.values()];
   const at = views.indexOf(view);
   open.delete(view.session.id);
+  view.screen.forget();
   view.tab.remove();
   view.panel.remove();
   const next = views[at + 1] ?? views[at - 1];

@@ -14,11 +14,16 @@ export const HOST_CHARS = 255;
 export const REASON_CHARS = 200;
 export const NOTE_CHARS = 1000;
 export const TARGET_CHARS = 254;
+export const WORD_CHARS = 40;
+export const MAX_SIDE = 0xffff;
+export const MAX_MONITORS = 16;
 
 /** Close code of a session ended because the peer broke the message rules. */
 export const VIOLATION_CODE = 1000;
 
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const CODEC = /^[A-Za-z0-9.]{1,64}$/;
+const ACTIONS = new Set(["view", "control"]);
 const TYPE_SHOWN = 32;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
@@ -50,6 +55,27 @@ export function parseMessage(data) {
       return { t: "delivered", id: id(body) };
     case "end":
       return { t: "end", reason: text(body, "reason", REASON_CHARS, "") };
+    case "answer":
+      return {
+        t: "answer", id: id(body), what: action(body), allowed: flag(body, "allowed"),
+        reason: text(body, "reason", WORD_CHARS, ""),
+      };
+    case "screen.state":
+      return { t: "screen.state", view: flag(body, "view"), control: flag(body, "control"), by: text(body, "by", WORD_CHARS, "") };
+    case "screen.monitors":
+      return screenMonitors(body);
+    case "screen.format":
+      return {
+        t: "screen.format", codec: codec(body), width: count(body, "width", 1, MAX_SIDE),
+        height: count(body, "height", 1, MAX_SIDE), monitor: count(body, "monitor", 0, MAX_MONITORS, 0),
+      };
+    case "cursor":
+      return {
+        t: "cursor", x: count(body, "x", -MAX_SIDE, MAX_SIDE), y: count(body, "y", -MAX_SIDE, MAX_SIDE),
+        shape: count(body, "shape", 0, 0xffff_ffff), visible: flag(body, "visible"),
+      };
+    case "refused":
+      return { t: "refused", what: text(body, "what", WORD_CHARS, ""), reason: text(body, "reason", REASON_CHARS, "") };
     default:
       return { t: "unknown", type: kind.slice(0, TYPE_SHOWN) };
   }
@@ -83,6 +109,46 @@ function id(body) {
   const value = body.id;
   if (typeof value !== "string" || !ID.test(value)) throw new MessageError(`${body.t}: 'id' is not a valid id`);
   return value;
+}
+
+function flag(body, name) {
+  if (typeof body[name] !== "boolean") throw new MessageError(`${body.t}: '${name}' must be true or false`);
+  return body[name];
+}
+
+function count(body, name, least, most, fallback) {
+  const value = Object.hasOwn(body, name) || fallback === undefined ? body[name] : fallback;
+  if (!Number.isInteger(value) || value < least || value > most) {
+    throw new MessageError(`${body.t}: '${name}' must be a whole number from ${least} to ${most}`);
+  }
+  return value;
+}
+
+function action(body) {
+  if (!ACTIONS.has(body.what)) throw new MessageError(`${body.t}: 'what' must be view or control`);
+  return body.what;
+}
+
+function codec(body) {
+  if (typeof body.codec !== "string" || !CODEC.test(body.codec)) throw new MessageError(`${body.t}: 'codec' is not a codec string`);
+  return body.codec;
+}
+
+function screenMonitors(body) {
+  const list = body.monitors;
+  if (!Array.isArray(list) || list.length < 1 || list.length > MAX_MONITORS) {
+    throw new MessageError(`${body.t}: 'monitors' must list 1 to ${MAX_MONITORS} monitors`);
+  }
+  const monitors = list.map((item, at) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) throw new MessageError(`${body.t}: monitor ${at} is not an object`);
+    const monitor = { t: body.t, ...item };
+    return {
+      index: count(monitor, "index", 1, MAX_MONITORS), x: count(monitor, "x", -MAX_SIDE, MAX_SIDE),
+      y: count(monitor, "y", -MAX_SIDE, MAX_SIDE), width: count(monitor, "width", 1, MAX_SIDE),
+      height: count(monitor, "height", 1, MAX_SIDE), primary: flag(monitor, "primary"),
+    };
+  });
+  return { t: "screen.monitors", monitors, selected: count(body, "selected", 0, monitors.length) };
 }
 
 // -- ours ---------------------------------------------------------------------

@@ -1,9 +1,10 @@
-// One session on screen: its tab, and its panel with the chat, the comparison
-// code, the details and the buttons. Everything from the customer's machine
-// or the site's log is set as text (textContent), never as HTML.
+// One session on screen: its tab, and its panel with the chat, the customer's
+// screen (screen-view.js), the comparison code, the details and the buttons.
+// Everything from the customer's machine or the site's log is set as text (textContent), never as HTML.
 
 import { clockTime, el, fromTemplate } from "./format.js";
 import { shown } from "./messages.js";
+import { ScreenView } from "./screen-view.js";
 import { Phase } from "./session.js";
 
 const PHASES = {
@@ -45,6 +46,7 @@ export class SessionView {
     this.$(".session-end").addEventListener("click", () => onEnd(this));
     this.$(".session-dismiss").addEventListener("click", () => onDismiss(this));
     this.setUpComposer();
+    this.screen = new ScreenView(session, this.$(".screen-area"), { notice: (text) => this.notice(text) });
     for (const what of ["details", "phase", "code", "hold"]) this.update(what);
   }
 
@@ -70,9 +72,11 @@ export class SessionView {
 
   update(what) {
     const handlers = {
-      phase: () => this.showPhase(), line: () => this.showLines(), details: () => this.showDetails(),
-      history: () => this.showHistory(), code: () => { this.showCode(); this.showPhase(); },
+      phase: () => { this.showPhase(); this.screen.update(); }, line: () => this.showLines(), details: () => this.showDetails(),
+      history: () => this.showHistory(),
+      code: () => { this.showCode(); this.showPhase(); this.screen.update(); },
       hold: () => this.showPhase(),
+      screen: () => this.screen.update(),
       notice: () => this.notice(this.session.notice),
     };
     handlers[what]?.();

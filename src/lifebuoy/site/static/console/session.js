@@ -2,7 +2,10 @@
 // transfer, end (docs/sessions.md). No DOM here: session-view.js shows it.
 //
 // Changes are reported to `onChange(what)`, `what` one of "phase", "line",
-// "details", "history", "code", "hold", "notice".
+// "details", "history", "code", "hold", "notice", "screen".
+//
+// Channel messages starting with 0x00 are the customer's screen pictures
+// (docs/screen.md) and go to `screen` (screen-share.js); the rest is JSON.
 
 import { api, persistently } from "./api.js";
 import { Channel, Role } from "./channel.js";
@@ -12,6 +15,8 @@ import {
   helloMessage, holdMessage, parseMessage, transferMessage,
 } from "./messages.js";
 import { logEvent } from "./outbox.js";
+import { policyMessage } from "./screen-protocol.js";
+import { ScreenShare } from "./screen-share.js";
 
 const subtle = globalThis.crypto.subtle;
 export const toBase64 = (bytes) => btoa(String.fromCharCode(...bytes));
@@ -23,6 +28,8 @@ export const Phase = Object.freeze({
   OPEN: "open", PEER_AWAY: "peer-away", RECONNECTING: "reconnecting", ENDING: "ending",
   ENDED: "ended",
 });
+
+const SCREEN_TYPES = new Set(["answer", "screen.state", "screen.monitors", "screen.format", "cursor", "refused"]);
 
 export class SupportSession {
   constructor({ summary, me, outbox, onChange = () => {} }) {
@@ -40,6 +47,12 @@ export class SupportSession {
     this.ending = null; // {by: "customer"|"technician"|"transfer"|"failure", text}
     this.notice = "";
     this.link = null;
+    this.policy = null;
+    this.screen = new ScreenShare({
+      send: (message) => this.sendMessage(message),
+      log: (kind, fields) => this.log(kind, "", { fields }),
+      onChange: () => this.changed("screen"),
+    });
   }
 
   get open() { return this.link !== null && this.comparisonCode !== null && this.phase !== Phase.ENDED; }
@@ -56,6 +69,7 @@ export class SupportSession {
     this.summary = answer.session;
     this.onHold = answer.session.state === "on_hold";
     this.participant = answer.participant;
+    this.policy = typeof answer.policy === "string" && answer.policy ? answer.policy : null;
     this.changed("details");
 
     // channel.js checks the customer's certificate against these keys.
@@ -95,6 +109,8 @@ export class SupportSession {
       this.comparisonCode = event.comparisonCode;
       this.changed("code");
       this.sendMessage(helloMessage(this.me.name)).catch(() => {});
+      // The applet allows nothing but chat without the site's signed policy.
+      if (this.policy) this.sendMessage(policyMessage(this.policy)).catch(() => {});
     } else if (event.type === "message") {
       this.onMessage(event.data);
     } else if (event.type === "closed") {
@@ -105,6 +121,7 @@ export class SupportSession {
   onMessage(data) {
     let message;
     try {
+      if (data.length > 0 && data[0] === 0) return this.screen.onBinary(data);
       message = parseMessage(data);
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
@@ -123,6 +140,8 @@ export class SupportSession {
       if (line) this.setLineStatus(line, "delivered");
     } else if (message.t === "end") {
       this.ending = { by: "customer", text: "The customer ended the session." };
+    } else if (SCREEN_TYPES.has(message.t)) {
+      this.screen.onMessage(message);
     } else {
       console.info("ignored a channel message of type %s", message.type);
     }
@@ -141,6 +160,7 @@ export class SupportSession {
   }
 
   onClosed(event) {
+    this.screen.close();
     if (this.ending === null) {
       if (event.byPeer && event.clean) {
         this.ending = { by: "customer", text: "The customer ended the session." };
@@ -226,8 +246,8 @@ export class SupportSession {
    * holds, transfers and closes are recorded by the site itself when their
    * API call is made (docs/sessions.md), so the console never posts them.
    */
-  log(kind, text, { actor = this.me.name, id, at } = {}) {
-    this.outbox.add(logEvent(kind, actor, text, { id, at }));
+  log(kind, text, { actor = this.me.name, id, at, fields = {} } = {}) {
+    this.outbox.add({ ...fields, ...logEvent(kind, actor, text, { id, at }) });
   }
 
   setLineStatus(line, status) {

@@ -1,0 +1,153 @@
+"""The synchronous heart of the streamer: capture, compare, encode.
+
+One ``Pipeline`` lives in the streamer's worker thread and owns the last
+capture, the encoder and the sharp tracker. Each call does one step and
+returns the messages to send; the caller numbers and sends them. The
+pipeline does not know about time or the channel: ``now`` is passed in, and
+how many picture messages it may produce (free in-flight slots) too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from . import _sharp as sharp
+from . import _wire as wire
+from ._encoder import LEVELS, EncoderError, VideoEncoder
+from ._source import CaptureSource
+from ._tiles import Frame, Rect, changed_rects
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Region:
+    """The part of the screen shown as the picture."""
+
+    monitor: int
+    """0: all monitors, 1..n: one."""
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass
+class Step:
+    """What one pipeline step produced."""
+
+    format: bytes | None = None
+    """A ``screen.format`` message to send before the pictures."""
+    pictures: list[wire.Picture] = field(default_factory=list)
+    changed: bool = False
+    """The capture differed from the previous one."""
+    level: int | None = None
+    """The quality level had to go coarser to this (a frame was too big)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Capture → changed rectangles → video frame; and sharp refresh."""
+
+    def __init__(self, source: CaptureSource, codec: str, region: Region) -> None:
+        self.source, self.codec = source, codec
+        self.region = region
+        self._encoder: VideoEncoder | None = None
+        self._previous: Frame | None = None
+        self._tracker = sharp.SharpTracker(region.width, region.height)
+
+    def show(self, region: Region) -> None:
+        """Show another region: the next capture starts a new format."""
+        self.region = region
+        self.close()
+        self._previous = None
+        self._tracker = sharp.SharpTracker(region.width, region.height)
+
+    def capture(self, now: float, level: int, slots: int) -> Step:
+        """Capture and, if anything changed, one video picture (then sharp
+        pictures in the remaining slots)."""
+        step = Step()
+        r = self.region
+        started = time.perf_counter()
+        frame = self.source.grab(r.x, r.y, r.width, r.height)
+        grabbed = time.perf_counter()
+
+        new_format = self._previous is None
+        if new_format:
+            rects = [Rect(0, 0, r.width, r.height)]
+        else:
+            assert self._previous is not None
+            rects = changed_rects(frame, self._previous)
+        step.timings = {"capture": grabbed - started}
+        step.timings["diff"] = time.perf_counter() - grabbed
+        if rects:
+            step.changed = True
+            step.pictures.append(self._video(frame, rects, level, now, step))
+            self._tracker.painted(rects, now)
+            self._previous = frame
+            if new_format:
+                step.format = self._format()
+        if slots > len(step.pictures):
+            step.pictures += self._sharp(now, slots - len(step.pictures))
+        return step
+
+    def sharp(self, now: float, slots: int) -> list[wire.Picture]:
+        """Sharp pictures due now, from the last capture."""
+        return self._sharp(now, slots) if self._previous is not None else []
+
+    def next_sharp(self) -> float:
+        """When the next sharp refresh is due (``inf``: none)."""
+        return self._tracker.next_due()
+
+    def close(self) -> None:
+        if self._encoder is not None:
+            self._encoder.close()
+            self._encoder = None
+
+    def _video(
+        self, frame: Frame, rects: list[Rect], level: int, now: float, step: Step
+    ) -> wire.Picture:
+        while True:
+            encoder = self._encoder_at(level)
+            started = time.perf_counter()
+            data, key = encoder.encode(frame)
+            step.timings["encode"] = time.perf_counter() - started
+            picture = wire.video(rects, data, key=key, at=now)
+            if picture.size <= wire.MAX_MESSAGE:
+                return picture
+            # Too big for one message: coarser, from a key frame.
+            if level >= LEVELS - 1:
+                raise EncoderError("a video frame does not fit one message")
+            logger.info("frame of %d bytes too big at level %d", len(data), level)
+            level = step.level = level + 1
+            self.close()
+
+    def _encoder_at(self, level: int) -> VideoEncoder:
+        if self._encoder is None or self._encoder.level != level:
+            self.close()
+            r = self.region
+            self._encoder = VideoEncoder(self.codec, r.width, r.height, level)
+            logger.debug(
+                "encoder %s %dx%d level %d", self.codec, r.width, r.height, level
+            )
+        return self._encoder
+
+    def _format(self) -> bytes:
+        assert self._encoder is not None
+        return wire.json_message(
+            "screen.format",
+            codec=self._encoder.codec_string,
+            width=self.region.width,
+            height=self.region.height,
+            monitor=self.region.monitor,
+        )
+
+    def _sharp(self, now: float, slots: int) -> list[wire.Picture]:
+        due = self._tracker.due(now)
+        if not due or self._previous is None:
+            return []
+        pictures, covered = sharp.messages(self._previous, due, slots)
+        self._tracker.sent(covered)
+        return pictures
