@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import xscreen
 
-from lifebuoy.applet.screen import ScreenStreamer
+from lifebuoy.applet.screen import SHARP_AFTER_S, ScreenStreamer
 
 pytestmark = pytest.mark.skipif(not xscreen.available(), reason="needs Xvfb")
 
@@ -146,7 +146,7 @@ def test_still_screen_sends_nothing_and_change_arrives_at_once(display: str) -> 
 
     async def body(streamer: ScreenStreamer) -> None:
         await until(lambda: bool(console.kind(1)))
-        await asyncio.sleep(0.7)  # past the sharp refresh
+        await asyncio.sleep(SHARP_AFTER_S + 0.3)  # past the sharp refresh
         before, captures = len(console.messages), streamer.stats["captures"]
         await asyncio.sleep(1.0)
         seen["sent"] = len(console.messages) - before

@@ -10,9 +10,16 @@ Quality follows from waiting. When captures that were due had to wait for
 acknowledgements for a good share of the last second, the link is the
 bottleneck: the level goes one step coarser (smaller frames, more of them per
 second).
+Waiting alone is not enough: on a busy machine a console that decodes slowly
+makes small frames wait too, and a coarser level would only cost a key frame
+and blur the picture. So the level goes coarser only while the pictures
+themselves are big (``BIG_PICTURE`` on average over the last second), which
+is when their bytes can be what holds the link up.
 When nothing has waited for a while, it goes one step finer again, but only
 if the measured link rate (bytes acknowledged per second) would carry the
-recent frames at the finer level, so it does not bounce straight back.
+recent frames at the finer level, so it does not bounce straight back. (The
+pipeline applies a finer level only with a large change, when a key frame
+costs little more than the frame it replaces.)
 
 This class does no I/O and reads no clock: times are passed in.
 """
@@ -32,6 +39,8 @@ RAISE_AFTER_S = 3.0
 CHANGE_EVERY_S = 1.0
 """At most one level change per this many seconds (each costs a key frame)."""
 RATE_WINDOW_S = 2.0
+BIG_PICTURE = 24_000
+"""Average picture bytes from which waiting counts as the link's doing."""
 FINER_COST = 1.5
 """How many times bigger frames get one level finer (measured roughly)."""
 
@@ -85,7 +94,7 @@ class Pacer:
             self._last_wait = now
             blocked = sum(w for _, w in self._waits) / WAIT_WINDOW_S
             coarser = self.level < LEVELS - 1 and self._may_change(now)
-            if blocked >= LOWER_WHEN_BLOCKED and coarser:
+            if blocked >= LOWER_WHEN_BLOCKED and coarser and self._big(now):
                 self._change(self.level + 1, now)
             return
         quiet = now - self._last_wait >= RAISE_AFTER_S
@@ -109,6 +118,11 @@ class Pacer:
             return True
         wanted = sum(size for _, size in self._recent) / RATE_WINDOW_S * FINER_COST
         return wanted <= self.link_rate(now)
+
+    def _big(self, now: float) -> bool:
+        self._trim(self._recent, now)
+        sizes = [size for at, size in self._recent if at >= now - WAIT_WINDOW_S]
+        return bool(sizes) and sum(sizes) / len(sizes) >= BIG_PICTURE
 
     def _may_change(self, now: float) -> bool:
         return now - self._last_change >= CHANGE_EVERY_S

@@ -21,6 +21,11 @@ from ._tiles import Frame, Rect, changed_rects
 
 logger = logging.getLogger(__name__)
 
+FINER_WHEN_CHANGED = 0.4
+"""A finer quality level (a new encoder, so a key frame) is taken only with a
+capture that changed at least this share of the picture: the key frame then
+costs about what the changed frame would have anyway."""
+
 
 @dataclass(frozen=True)
 class Region:
@@ -84,6 +89,9 @@ class Pipeline:
         step.timings["diff"] = time.perf_counter() - grabbed
         if rects:
             step.changed = True
+            share = sum(rect.w * rect.h for rect in rects) / (r.width * r.height)
+            if self._encoder is not None and level < self._encoder.level:
+                level = self._encoder.level if share < FINER_WHEN_CHANGED else level
             step.pictures.append(self._video(frame, rects, level, now, step))
             self._tracker.painted(rects, now)
             self._previous = frame

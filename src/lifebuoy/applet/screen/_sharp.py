@@ -27,7 +27,11 @@ from ._tiles import TILE, Frame, Mask, Rect, block_rect, merge, tile_grid
 
 logger = logging.getLogger(__name__)
 
-SHARP_AFTER_S = 0.5
+SHARP_AFTER_S = 1.2
+"""A region that changes about once a second (slow scrolling, typing) is
+still moving; refreshing it after each change would send the same page
+losslessly again and again (bench/screen.py: 525 KB for ten wheel notches at
+0.5 s, against one refresh after the last notch)."""
 WEBP_METHOD = 0
 """Pillow's fastest lossless effort; on text it is within a few per cent of
 the slower methods (docs/screen.md measurements)."""

@@ -388,4 +388,5 @@ class ScreenStreamer:
             self._executor.shutdown(wait=False)
             self._running = False
             self._finished.set()
-            logger.info("screen streaming stopped")
+            figures = ", ".join(f"{k} {v:.0f}" for k, v in self.stats.items())
+            logger.info("screen streaming stopped: %s", figures)

@@ -30,13 +30,13 @@ def test_region_is_due_only_after_it_stayed_still() -> None:
 def test_region_is_sent_sharp_only_once() -> None:
     tracker = SharpTracker(320, 240)
     tracker.painted([Rect(100, 100, 100, 10)], now=0.0)
-    due = tracker.due(1.0)
+    due = tracker.due(SHARP_AFTER_S + 0.1)
     assert due == [Rect(100, 100, 100, 10)]
     tracker.sent(due)
     assert tracker.due(5.0) == []
     assert tracker.next_due() == float("inf")
     tracker.painted([Rect(150, 105, 2, 2)], now=6.0)
-    assert tracker.due(7.0) == [Rect(150, 105, 2, 2)]
+    assert tracker.due(6.0 + SHARP_AFTER_S + 0.1) == [Rect(150, 105, 2, 2)]
 
 
 def test_due_rects_hug_what_video_painted() -> None:
@@ -44,7 +44,7 @@ def test_due_rects_hug_what_video_painted() -> None:
     tracker.painted([Rect(60, 60, 10, 10), Rect(100, 70, 5, 5)], now=0.0)
     # Tiles (0,0), (0,1), (1,0), (1,1) are lossy; together they are one block,
     # shrunk to the union of both paints.
-    assert tracker.due(1.0) == [Rect(60, 60, 45, 15)]
+    assert tracker.due(SHARP_AFTER_S + 0.1) == [Rect(60, 60, 45, 15)]
 
 
 def test_webp_is_lossless() -> None:

@@ -171,8 +171,10 @@ def test_slow_console_never_has_more_than_three_in_flight() -> None:
     assert console.most_in_flight == IN_FLIGHT
     # Pictures were never queued: far fewer sent than the 80 screens shown.
     assert streamer.stats["frames"] < 40
-    # Waiting made it coarser.
-    assert streamer.stats["level"] > START_LEVEL, streamer.stats
+    # Small pictures waiting for a slow console: the link is not the limit,
+    # so the quality stays (tests/unit/applet/screen/test_pacing.py has the
+    # big-picture case).
+    assert streamer.stats["level"] == START_LEVEL, streamer.stats
 
 
 def test_sharp_refresh_after_stillness_and_only_once() -> None:
@@ -187,12 +189,16 @@ def test_sharp_refresh_after_stillness_and_only_once() -> None:
         times["painted"] = time.monotonic()
         await until(lambda: len(console.binary(wire.SHARP)) == 2)
         times["sharp"] = time.monotonic()
-        await asyncio.sleep(0.7)
+        await asyncio.sleep(SHARP_AFTER_S + 0.2)
 
     asyncio.run(streaming(source, console, body))
     sharp = console.binary(wire.SHARP)
     assert len(sharp) == 2
-    assert SHARP_AFTER_S - 0.05 <= times["sharp"] - times["painted"] < 1.0
+    assert (
+        SHARP_AFTER_S - 0.05
+        <= times["sharp"] - times["painted"]
+        < (SHARP_AFTER_S + 0.5)
+    )
     assert struct.unpack(">4H", sharp[1][8:16]) == (100, 10, 11, 20)
     (size,) = struct.unpack(">I", sharp[1][16:20])
     assert sharp[1][20:24] == b"RIFF"

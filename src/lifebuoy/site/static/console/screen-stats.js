@@ -18,6 +18,7 @@ export class ScreenStats {
   constructor() {
     this.frames = 0; // video frames and sharp messages painted
     this.bytes = 0; // picture bytes received
+    this.kindBytes = { video: 0, sharp: 0 }; // the same by message kind
     this.fps = 0;
     this.kbps = 0;
     this.delay = 0;
@@ -31,6 +32,7 @@ export class ScreenStats {
 
   received(message, size, now) {
     this.bytes += size;
+    this.kindBytes[message.kind] = (this.kindBytes[message.kind] ?? 0) + size;
     this.recent.push({ at: now, bytes: size, painted: false });
     this.arrived.set(message.seq, now);
 
