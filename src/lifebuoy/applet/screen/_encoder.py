@@ -117,8 +117,7 @@ class VideoEncoder:
                 # over 64 px finds it: a scrolled 1080p page of text costs
                 # 2 KB instead of 29 KB, and encodes faster (mostly skips).
                 "x264-params": (
-                    "keyint=infinite:scenecut=0:bframes=0:annexb=1"
-                    ":me=umh:merange=64"
+                    "keyint=infinite:scenecut=0:bframes=0:annexb=1:me=umh:merange=64"
                 ),
             }
         else:
