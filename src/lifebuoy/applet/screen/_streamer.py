@@ -83,6 +83,10 @@ class ScreenStreamer:
         self._urgent = False
         self._again: list[float] = []
         self._last_capture = float("-inf")
+        self._gate = float("-inf")
+        """Earliest next capture at the frame rate cap: advanced by whole
+        intervals from the previous gate, so a capture that came a little late
+        does not push every later one back (the rate stays at the cap)."""
         self._waiting = False
         self._blocked_at = 0.0
         self._last_change = float("-inf")
@@ -220,7 +224,7 @@ class ScreenStreamer:
         now = time.monotonic()
         self._schedule(now)
 
-        gate = now if self._urgent else self._last_capture + self._interval
+        gate = now if self._urgent else self._gate
         if self._wanted <= now and gate <= now:
             if self._pacer.free > 0:
                 waited = now - self._blocked_at if self._waiting else 0.0
@@ -269,6 +273,9 @@ class ScreenStreamer:
     async def _capture(self, now: float) -> None:
         self._wanted, self._urgent = float("inf"), False
         self._last_capture = now
+        in_step = self._gate + self._interval
+        half = self._interval / 2
+        self._gate = in_step if in_step >= now + half else now + self._interval
         region = self._region_for(self._selected or 0)
         if self._pipeline is None:
             self._pipeline = Pipeline(self._source_now(), self._codec, region)

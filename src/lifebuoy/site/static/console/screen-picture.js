@@ -119,7 +119,16 @@ export class Picture {
 
   paint({ message, frame, bitmaps }) {
     if (frame !== null) {
-      for (const { x, y, w, h } of message.rects) this.context.drawImage(frame, x, y, w, h, x, y, w, h);
+      // One draw clipped to the rectangles: each drawImage of a VideoFrame
+      // converts the whole frame from YUV, so one per rectangle would cost
+      // that conversion many times over.
+      const context = this.context;
+      context.save();
+      context.beginPath();
+      for (const { x, y, w, h } of message.rects) context.rect(x, y, w, h);
+      context.clip();
+      context.drawImage(frame, 0, 0);
+      context.restore();
       frame.close();
     }
     for (const [at, bitmap] of (bitmaps ?? []).entries()) {
