@@ -94,7 +94,8 @@ class TkFrontEnd:
             wraplength=520,
         ).pack(anchor="w")
 
-        self._build_chat()
+        # Packed before the chat, so that when the banner takes room the chat
+        # gets smaller, not the message box or End session.
         bottom = ttk.Frame(root, padding=12)
         bottom.pack(fill="x", side="bottom")
         self.end_button = ttk.Button(
@@ -102,6 +103,7 @@ class TkFrontEnd:
         )
         self.end_button.pack(side="right")
         root.bind("<Alt-e>", lambda _event: self._on_end())
+        self._build_chat()
 
     def _build_banner(self) -> None:
         """The sharing banner: built now, packed only while the screen is shared."""
@@ -127,6 +129,8 @@ class TkFrontEnd:
         self.stop_sharing.pack(side="left")
 
     def _build_chat(self) -> None:
+        entry_row = ttk.Frame(self.root, padding=(12, 6, 12, 0))
+        entry_row.pack(fill="x", side="bottom")
         chat = ttk.Frame(self.root, padding=(12, 8, 12, 0))
         chat.pack(fill="both", expand=True)
         self.chat = tk.Text(chat, wrap="word", height=12, state="disabled", takefocus=0)
@@ -139,8 +143,6 @@ class TkFrontEnd:
         self.chat.tag_configure("note", foreground="#555555")
         self.chat.tag_configure("delivered", foreground="#777777")
 
-        entry_row = ttk.Frame(self.root, padding=(12, 6, 12, 0))
-        entry_row.pack(fill="x")
         self.entry = ttk.Entry(entry_row)
         self.entry.pack(side="left", fill="x", expand=True)
         self.entry.bind("<Return>", lambda _event: self._on_send())

@@ -53,6 +53,9 @@ from ._keys import (
 
 log = logging.getLogger(__name__)
 
+MAPPED_SETTLE_S = 0.03
+"""Pause after lending a spare key code, before pressing it."""
+
 _SHIFTS: tuple[tuple[int, ...], ...] = ((SHIFT_L,), (SHIFT_R,))
 _LEVEL3: tuple[tuple[int, ...], ...] = ((LEVEL3_SHIFT,),)
 _LOST = "The connection to the desktop was lost, so remote control stopped."
@@ -286,6 +289,11 @@ class XTestSink:
             self._sleep(wait)
         log.debug("Spare key code %d mapped for the moment", keycode)
         self._map(keycode, (keysym, keysym))
+        # Programs learn of a new mapping from a notice they handle in their
+        # own time; a key pressed at once can reach one that has not yet, and
+        # it reads no symbol (seen under load with Tk). Give them a moment.
+        self._display.sync()
+        self._sleep(MAPPED_SETTLE_S)
         return keycode
 
     def _restore_spares(self) -> None:
