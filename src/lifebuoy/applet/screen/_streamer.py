@@ -44,6 +44,10 @@ Send = Callable[[bytes], Awaitable[None]]
 
 NUDGE_AGAIN_S = (0.04, 0.12, 0.3)
 """After injected input, capture again at these delays."""
+NUDGE_URGENT_S = 0.3
+"""After injected input, a change the X server reports is captured at once,
+not at the next frame-rate slot: it is most likely the answer to the input,
+and the technician is waiting for it."""
 BUSY_POLL_S = 1.0
 """Without DAMAGE, keep polling at full rate this long after a change."""
 CURSOR_MOVING_S = 1 / 30
@@ -84,6 +88,7 @@ class ScreenStreamer:
         self._again: list[float] = []
         self._last_capture = float("-inf")
         self._gate = float("-inf")
+        self._nudged_at = float("-inf")
         """Earliest next capture at the frame rate cap: advanced by whole
         intervals from the previous gate, so a capture that came a little late
         does not push every later one back (the rate stays at the cap)."""
@@ -120,7 +125,12 @@ class ScreenStreamer:
     def nudge(self) -> None:
         """Input was injected: look at the screen now and shortly after."""
         now = time.monotonic()
-        self._want(now, urgent=True)
+        self._nudged_at = now
+        if self._source is None or self._source.fileno() is None:
+            # Without DAMAGE, look now; with it, the X server says when the
+            # application has drawn its answer, and a capture before that
+            # would only keep the worker busy when the answer comes.
+            self._want(now, urgent=True)
         self._again = [now + delay for delay in NUDGE_AGAIN_S]
         self._cursor_at = now
 
@@ -213,7 +223,8 @@ class ScreenStreamer:
 
     def _readable(self) -> None:
         if self._source is not None and self._source.poll_changed():
-            self._want(time.monotonic())
+            now = time.monotonic()
+            self._want(now, urgent=now - self._nudged_at < NUDGE_URGENT_S)
 
     def _want(self, now: float, *, urgent: bool = False) -> None:
         self._wanted = min(self._wanted, now)
@@ -247,7 +258,7 @@ class ScreenStreamer:
         assert self._source is not None
         if self._source.fileno() is not None:
             if self._source.poll_changed():
-                self._wanted = min(self._wanted, now)
+                self._want(now, urgent=now - self._nudged_at < NUDGE_URGENT_S)
         else:
             busy = now - self._last_change < BUSY_POLL_S
             every = self._interval if busy else self._source.poll_interval
