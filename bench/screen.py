@@ -57,7 +57,7 @@ import numpy as np
 import psutil
 
 from connect import fetch_session_file
-from lifebuoy.testing.browser import CHROMIUM, CHROMIUM_ARGS, log_in
+from lifebuoy.testing.browser import CHROMIUM, CHROMIUM_ARGS, canvas_rgba, log_in
 from lifebuoy.testing.livesite import LiveSite, start_site
 from workload import HEIGHT, WIDTH, desktop, run_minute, run_motion, ssim, text_regions
 
@@ -71,6 +71,7 @@ CLICKS = 40
 WAIT_S = 60.0
 
 _VIEW = "window.lifebuoyScreens.values().next().value"
+_CANVAS = "[role=tabpanel] .screen-canvas"
 _ARM_CLICK_TIMER = """([rx, ry, rw, rh]) => {
     const view = VIEW;
     window.clickTimer = new Promise((resolve) => {
@@ -173,21 +174,9 @@ class Console:
 
     def region(self, x: int, y: int, w: int, h: int) -> np.ndarray:
         """Grey levels of a canvas region."""
-        encoded = self.page.evaluate(
-            """([x, y, w, h]) => {
-                const canvas = document.querySelector('[role=tabpanel] .screen-canvas');
-                const data = canvas.getContext('2d').getImageData(x, y, w, h).data;
-                let text = '';
-                for (let i = 0; i < data.length; i += 8192) {
-                    text += String.fromCharCode(...data.subarray(i, i + 8192));
-                }
-                return btoa(text);
-            }""",
-            [x, y, w, h],
-        )
-        import base64
-
-        rgba = np.frombuffer(base64.b64decode(encoded), np.uint8).reshape(h, w, 4)
+        data = canvas_rgba(self.page, _CANVAS, x, y, w, h)
+        assert data is not None, "no picture on the canvas"
+        rgba = np.frombuffer(data, np.uint8).reshape(h, w, 4)
         return _grey(rgba[:, :, 0], rgba[:, :, 1], rgba[:, :, 2])
 
     def arm_click_timer(self, rect: tuple[int, int, int, int]) -> None:

@@ -35,7 +35,7 @@ from test_support_session import CUSTOMER, console, new_password, new_pin, scree
 
 from lifebuoy.client import ScreenMessage, SiteClient, TechnicianSession
 from lifebuoy.protocol.policy import verify_policy
-from lifebuoy.testing.browser import log_in
+from lifebuoy.testing.browser import canvas_rgba, log_in
 from lifebuoy.testing.livesite import LiveSite
 
 pytestmark = [
@@ -304,23 +304,10 @@ def xscreen_region(display: str, region: tuple[int, int, int, int]) -> np.ndarra
 
 def canvas_region(page: Any, region: tuple[int, int, int, int]) -> np.ndarray | None:
     x, y, w, h = region
-    encoded = page.evaluate(
-        """([x, y, w, h]) => {
-            const canvas = document.querySelector(
-                '[role=tabpanel] canvas.screen-canvas');
-            if (!canvas || canvas.width < x + w) return null;
-            const data = canvas.getContext('2d').getImageData(x, y, w, h).data;
-            let text = '';
-            for (let i = 0; i < data.length; i += 8192) {
-                text += String.fromCharCode(...data.subarray(i, i + 8192));
-            }
-            return btoa(text);
-        }""",
-        [x, y, w, h],
-    )
-    if encoded is None:
+    data = canvas_rgba(page, "[role=tabpanel] canvas.screen-canvas", x, y, w, h)
+    if data is None:
         return None
-    rgba = np.frombuffer(base64.b64decode(encoded), np.uint8).reshape(h, w, 4)
+    rgba = np.frombuffer(data, np.uint8).reshape(h, w, 4)
     return rgba[:, :, :3].astype(np.int16)
 
 

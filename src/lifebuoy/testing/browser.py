@@ -59,3 +59,26 @@ def log_in(page: Any, url: str, email: str, password: str, new_password: str) ->
         page.get_by_label("Repeat the new password").fill(new_password)
         page.get_by_role("button", name="Change password").click()
         page.wait_for_load_state()
+
+
+_READ_CANVAS = """([selector, x, y, w, h]) => {
+    const canvas = document.querySelector(selector);
+    if (!canvas || canvas.width < x + w || canvas.height < y + h) return null;
+    const data = canvas.getContext('2d').getImageData(x, y, w, h).data;
+    let text = '';
+    for (let i = 0; i < data.length; i += 8192) {
+        text += String.fromCharCode(...data.subarray(i, i + 8192));
+    }
+    return btoa(text);
+}"""
+
+
+def canvas_rgba(
+    page: Any, selector: str, x: int, y: int, w: int, h: int
+) -> bytes | None:
+    """RGBA bytes (row by row) of a region of the canvas ``selector`` on
+    ``page``; None while the canvas is missing or smaller than the region."""
+    import base64
+
+    encoded = page.evaluate(_READ_CANVAS, [selector, x, y, w, h])
+    return None if encoded is None else base64.b64decode(encoded)
