@@ -18,7 +18,7 @@ told ``/allow``; then, in this order:
 2. a **still screen** for ``STILL_S``: applet CPU in percent of a core
    (``still_cpu_pct``) and picture bytes per second (``still_bytes_per_s``);
 3. **full-screen motion** for ``MOTION_S``: pictures painted per second in
-   the console (``motion_fps``) and applet CPU in cores
+   the console (``motion_fps``, video frames only) and applet CPU in cores
    (``motion_applet_cores``);
 4. **input to screen**: a click on the canvas over a window whose colour
    flips on every press, timed in the page from the pointer event to the
@@ -169,8 +169,9 @@ class Console:
         kinds: dict[str, int] = self.page.evaluate(f"{_VIEW}.stats.kindBytes")
         return kinds
 
-    def pictures(self) -> int:
-        return int(self.page.evaluate(f"{_VIEW}.stats.frames"))
+    def video_frames(self) -> int:
+        """Video frames painted (sharp refreshes are not frames of motion)."""
+        return int(self.page.evaluate(f"{_VIEW}.stats.kindFrames.video"))
 
     def region(self, x: int, y: int, w: int, h: int) -> np.ndarray:
         """Grey levels of a canvas region."""
@@ -337,7 +338,7 @@ def motion(
     marks: dict[str, tuple[float, float, int]] = {}
 
     def on_phase(name: str, start: float) -> None:
-        marks[name] = (start, applet.cpu_s(), console.pictures())
+        marks[name] = (start, applet.cpu_s(), console.video_frames())
 
     before = _cpu_by_process()
     run_motion(display, seconds, on_phase=on_phase)

@@ -19,6 +19,7 @@ export class ScreenStats {
     this.frames = 0; // video frames and sharp messages painted
     this.bytes = 0; // picture bytes received
     this.kindBytes = { video: 0, sharp: 0 }; // the same by message kind
+    this.kindFrames = { video: 0, sharp: 0 }; // painted, by message kind
     this.fps = 0;
     this.kbps = 0;
     this.delay = 0;
@@ -50,6 +51,7 @@ export class ScreenStats {
 
   drawn(message, decodeMs, now) {
     this.frames += 1;
+    this.kindFrames[message.kind] = (this.kindFrames[message.kind] ?? 0) + 1;
     this.recent.push({ at: now, bytes: 0, painted: true });
     if (message.kind === "video") {
       this.decodeMs = decodeMs;
