@@ -48,6 +48,8 @@ class Step:
     pictures: list[wire.Picture] = field(default_factory=list)
     changed: bool = False
     """The capture differed from the previous one."""
+    share: float = 0.0
+    """The part of the picture that changed (0 to 1)."""
     level: int | None = None
     """The quality level had to go coarser to this (a frame was too big)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -70,7 +72,9 @@ class Pipeline:
         self._previous = None
         self._tracker = sharp.SharpTracker(region.width, region.height)
 
-    def capture(self, now: float, level: int, slots: int) -> Step:
+    def capture(
+        self, now: float, level: int, slots: int, sharp_allowed: bool = True
+    ) -> Step:
         """Capture and, if anything changed, one video picture (then sharp
         pictures in the remaining slots)."""
         step = Step()
@@ -90,6 +94,7 @@ class Pipeline:
         if rects:
             step.changed = True
             share = sum(rect.w * rect.h for rect in rects) / (r.width * r.height)
+            step.share = share
             if self._encoder is not None and level < self._encoder.level:
                 level = self._encoder.level if share < FINER_WHEN_CHANGED else level
             step.pictures.append(self._video(frame, rects, level, now, step))
@@ -97,7 +102,7 @@ class Pipeline:
             self._previous = frame
             if new_format:
                 step.format = self._format()
-        if slots > len(step.pictures):
+        if slots > len(step.pictures) and sharp_allowed:
             step.pictures += self._sharp(now, slots - len(step.pictures))
         return step
 

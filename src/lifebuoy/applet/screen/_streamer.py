@@ -52,6 +52,12 @@ BUSY_POLL_S = 1.0
 """Without DAMAGE, keep polling at full rate this long after a change."""
 CURSOR_MOVING_S = 1 / 30
 CURSOR_RESTING_S = 0.1
+BUSY_SHARE = 0.25
+"""A capture that changed this share of the picture or more is big motion."""
+SHARP_HOLD_S = 0.5
+"""No sharp refresh until big motion has stopped this long: while a quarter
+of the screen or more keeps moving, its frames need the CPU and the link, and
+the regions that went still in between are refreshed once it calms down."""
 MAX_WAIT_S = 1.0
 """Longest sleep: also catches DAMAGE events Xlib read without the fd."""
 
@@ -95,6 +101,7 @@ class ScreenStreamer:
         self._waiting = False
         self._blocked_at = 0.0
         self._last_change = float("-inf")
+        self._last_motion = float("-inf")
         self._cursor_at = 0.0
         self._cursor_moved = float("-inf")
         self._cursor_last: tuple[int, int, int, bool] | None = None
@@ -246,7 +253,7 @@ class ScreenStreamer:
             if not self._waiting:  # until an acknowledgement frees a slot
                 self._waiting, self._blocked_at = True, now
         assert self._pipeline is not None
-        if self._pipeline.next_sharp() <= now and self._pacer.free > 0:
+        if self._sharp_due(now) and self._pacer.free > 0:
             pictures = await self._job(self._pipeline.sharp, now, self._pacer.free)
             await self._send_pictures(pictures)
         if self._cursor_at <= now:
@@ -267,9 +274,17 @@ class ScreenStreamer:
             self._again.pop(0)
             self._wanted = min(self._wanted, now)
 
+    def _calm(self, now: float) -> bool:
+        return now - self._last_motion >= SHARP_HOLD_S
+
+    def _sharp_due(self, now: float) -> bool:
+        assert self._pipeline is not None
+        return self._pipeline.next_sharp() <= now and self._calm(now)
+
     async def _sleep(self, now: float, gate: float) -> None:
         assert self._pipeline is not None
-        wake = [now + MAX_WAIT_S, self._cursor_at, self._pipeline.next_sharp()]
+        sharp = max(self._pipeline.next_sharp(), self._last_motion + SHARP_HOLD_S)
+        wake = [now + MAX_WAIT_S, self._cursor_at, sharp]
         if self._wanted < float("inf") and not self._waiting:
             # Wake when the capture is due, even without a free slot, so the
             # wait is noticed; then sleep until an acknowledgement.
@@ -295,7 +310,11 @@ class ScreenStreamer:
         self._region = region
 
         step = await self._job(
-            self._pipeline.capture, now, self._pacer.level, self._pacer.free
+            self._pipeline.capture,
+            now,
+            self._pacer.level,
+            self._pacer.free,
+            self._calm(now),
         )
         self._counts["captures"] += 1
         self._timings.update(step.timings)
@@ -303,6 +322,8 @@ class ScreenStreamer:
             self._pacer.coarser(now)
         if step.changed:
             self._last_change = now
+        if step.share >= BUSY_SHARE:
+            self._last_motion = now
         if step.format is not None:
             await self._send_message(step.format)
             self._count(len(step.format))
