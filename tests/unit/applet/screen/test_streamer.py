@@ -312,3 +312,25 @@ def test_oversized_frame_goes_coarser_not_over_the_limit(
 def test_unknown_codec_is_refused() -> None:
     with pytest.raises(ValueError, match="codec"):
         ScreenStreamer(Console().send, codec="mjpeg")
+
+
+def test_no_sharp_refresh_while_big_motion_goes_on() -> None:
+    # A small region changes once, then the right half keeps moving: the
+    # small region is due for its refresh, but it waits until the motion stops.
+    source, console = FakeSource(), Console()
+    times: dict[str, float] = {}
+
+    async def body(streamer: ScreenStreamer) -> None:
+        await until(lambda: bool(console.binary(wire.SHARP)))  # the first picture
+        source.canvas[10:20, 10:20, :3] = 0
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        while time.monotonic() - started < SHARP_AFTER_S + 0.6:
+            source.canvas[:, 160:, 1] = int(time.monotonic() * 1000) % 256
+            await asyncio.sleep(0.03)
+        times["motion over"] = time.monotonic()
+        times["sharp during"] = len(console.binary(wire.SHARP)) - 1
+        await until(lambda: len(console.binary(wire.SHARP)) >= 2)
+
+    asyncio.run(streaming(source, console, body, max_fps=60))
+    assert times["sharp during"] == 0
