@@ -50,6 +50,10 @@ key frame is 87 KB here against 107 KB at crf 34, while its lossless WebP
 refresh is about 55 KB: the key frame is the bigger part of a first picture."""
 
 
+BAND_AT_MOST = 0.5
+"""Changes taller than this share of the picture are converted whole."""
+
+
 class EncoderError(Exception):
     """The encoder could not be opened or failed on a frame."""
 
@@ -68,18 +72,24 @@ class VideoEncoder:
         except (av.FFmpegError, ValueError) as exc:
             raise EncoderError(f"cannot open {codec}: {exc}") from exc
         self._frames = 0
+        self._yuv: av.VideoFrame | None = None
+        """The last picture as converted, for converting only changed rows."""
         self.codec_string = "" if codec == "h264" else _vpx_string(codec, width, height)
 
-    def encode(self, frame: Frame) -> tuple[bytes, bool]:
-        """One picture, BGRA of the encoder's size; returns (data, key frame)."""
+    def encode(
+        self, frame: Frame, rows: tuple[int, int] | None = None
+    ) -> tuple[bytes, bool]:
+        """One picture, BGRA of the encoder's size; returns (data, key frame).
+
+        ``rows`` (first, end) says that only those rows changed since the
+        previous picture: only they are converted to YUV, into the picture
+        kept from last time (a click's answer converts a band, not 1080p).
+        """
         if frame.shape[1] != self.coded_width or frame.shape[0] != self.coded_height:
             frame = _pad(frame)
+            rows = None
         try:
-            # Wrapping the capture costs no copy; swscale reads it directly.
-            wrapped = av.VideoFrame.from_numpy_buffer(
-                np.ascontiguousarray(frame), format="bgra"
-            )
-            picture = wrapped.reformat(format="yuv420p")
+            picture = self._converted(frame, rows)
             picture.pts = self._frames
             self._frames += 1
             packets = self._context.encode(picture)
@@ -90,6 +100,32 @@ class VideoEncoder:
         if self.codec == "h264" and not self.codec_string:
             self.codec_string = avc_string(data)
         return data, key
+
+    def _converted(self, frame: Frame, rows: tuple[int, int] | None) -> av.VideoFrame:
+        kept = self._yuv
+        if (
+            kept is None
+            or rows is None
+            or rows[1] - rows[0] > BAND_AT_MOST * len(frame)
+        ):
+            # Wrapping the capture costs no copy; swscale reads it directly.
+            wrapped = av.VideoFrame.from_numpy_buffer(
+                np.ascontiguousarray(frame), format="bgra"
+            )
+            self._yuv = wrapped.reformat(format="yuv420p")
+            return self._yuv
+        first, end = rows[0] - rows[0] % 2, min(len(frame), rows[1] + rows[1] % 2)
+        band = av.VideoFrame.from_numpy_buffer(
+            np.ascontiguousarray(frame[first:end]), format="bgra"
+        ).reformat(format="yuv420p")
+        for plane, part, scale in zip(kept.planes, band.planes, (1, 2, 2), strict=True):
+            into = np.frombuffer(memoryview(plane), np.uint8)
+            into = into.reshape(-1, plane.line_size)
+            come = np.frombuffer(memoryview(part), np.uint8)
+            come = come.reshape(-1, part.line_size)
+            width = min(plane.width, part.width)
+            into[first // scale : first // scale + len(come), :width] = come[:, :width]
+        return kept
 
     def close(self) -> None:
         """Frees the codec context (no flush: nobody waits for more frames)."""

@@ -125,7 +125,8 @@ class Pipeline:
         while True:
             encoder = self._encoder_at(level)
             started = time.perf_counter()
-            data, key = encoder.encode(frame)
+            top = min(rect.y for rect in rects)
+            data, key = encoder.encode(frame, (top, max(r.y + r.h for r in rects)))
             step.timings["encode"] = time.perf_counter() - started
             picture = wire.video(rects, data, key=key, at=now)
             if picture.size <= wire.MAX_MESSAGE:

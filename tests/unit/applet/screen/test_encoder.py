@@ -67,3 +67,17 @@ def test_avc_level_grows_with_the_picture() -> None:
 def test_unknown_codec_is_refused() -> None:
     with pytest.raises(ValueError, match="codec"):
         VideoEncoder("h265", 64, 64, 0)
+
+
+def test_converting_only_the_changed_rows_gives_the_same_picture() -> None:
+    first = desktop(320, 240)
+    second = first.copy()
+    second[101:139, 50:250, :3] = (20, 120, 220)  # odd first row: widened
+    banded, whole = (VideoEncoder("h264", 320, 240, level=0) for _ in range(2))
+    got = [banded.encode(first)[0], banded.encode(second, (101, 139))[0]]
+    want = [whole.encode(first)[0], whole.encode(second)[0]]
+    # The encoder saw exactly the same pictures, so it made the same bytes.
+    assert got == want
+    pictures = decode("h264", got)
+    block = pictures[1][110:130, 60:240].astype(int)
+    assert np.abs(block - (220, 120, 20)).max() < 20

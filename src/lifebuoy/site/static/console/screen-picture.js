@@ -119,16 +119,21 @@ export class Picture {
 
   paint({ message, frame, bitmaps }) {
     if (frame !== null) {
-      // One draw clipped to the rectangles: each drawImage of a VideoFrame
-      // converts the whole frame from YUV, so one per rectangle would cost
-      // that conversion many times over.
+      // One draw, clipped to the rectangles, of only the part of the frame
+      // that holds them: drawing a VideoFrame converts what it shows from
+      // YUV, so a draw per rectangle, or of the whole frame for a click's
+      // small change, would convert a full 1080p picture each time.
+      const box = alignedBox(message.rects, frame.codedWidth, frame.codedHeight);
+      const part = box ? new VideoFrame(frame, { visibleRect: box }) : frame;
       const context = this.context;
       context.save();
       context.beginPath();
       for (const { x, y, w, h } of message.rects) context.rect(x, y, w, h);
       context.clip();
-      context.drawImage(frame, 0, 0);
+      if (box) context.drawImage(part, box.x, box.y, box.width, box.height);
+      else context.drawImage(frame, 0, 0);
       context.restore();
+      if (part !== frame) part.close();
       frame.close();
     }
     for (const [at, bitmap] of (bitmaps ?? []).entries()) {
@@ -157,4 +162,23 @@ export class Picture {
       for (const bitmap of slot.bitmaps ?? []) bitmap.close();
     }
   }
+}
+
+/**
+ * The bounding box of `rects`, widened to even coordinates (4:2:0 chroma is
+ * sampled in 2x2 blocks, so a visible rectangle must start and end on even
+ * pixels), within the coded size; null when it is the whole picture anyway.
+ */
+export function alignedBox(rects, codedWidth, codedHeight) {
+  if (!rects.length) return null;
+  let left = Infinity, top = Infinity, right = 0, bottom = 0;
+  for (const { x, y, w, h } of rects) {
+    left = Math.min(left, x); top = Math.min(top, y);
+    right = Math.max(right, x + w); bottom = Math.max(bottom, y + h);
+  }
+  left -= left % 2; top -= top % 2;
+  right = Math.min(codedWidth, right + (right % 2));
+  bottom = Math.min(codedHeight, bottom + (bottom % 2));
+  if (left === 0 && top === 0 && right >= codedWidth && bottom >= codedHeight) return null;
+  return { x: left, y: top, width: right - left, height: bottom - top };
 }
