@@ -1,8 +1,14 @@
 """The synchronous heart of the streamer: capture, compare, encode.
 
-One ``Pipeline`` lives in the streamer's worker thread and owns the last
-capture, the encoder and the sharp tracker. Each call does one step and
-returns the messages to send; the caller numbers and sends them. The
+A ``Pipeline`` owns the last capture, the encoder and the sharp tracker.
+Each call does one step and returns the messages to send; the caller
+numbers and sends them. A step is two halves that may run in two threads,
+one after the other for the same capture but overlapping across captures:
+``look`` (capture, compare, remember; it owns the frame kept and the sharp
+tracker, so ``sharp`` belongs with it) and ``encode`` (it owns the
+encoder). While frame n is encoded, frame n+1 is captured: on a busy screen
+a capture mostly waits for the X server and an encode for the CPU, so doing
+them side by side raises the frame rate at the same CPU per frame. The
 pipeline does not know about time or the channel: ``now`` is passed in, and
 how many picture messages it may produce (free in-flight slots) too.
 """
@@ -37,6 +43,20 @@ class Region:
     y: int
     width: int
     height: int
+
+
+@dataclass
+class Look:
+    """One capture and what changed in it, waiting to be encoded."""
+
+    frame: Frame
+    rects: list[Rect]
+    at: float
+    new_format: bool
+    """The first capture of this region: the encoder's format goes first."""
+    share: float = 0.0
+    """The part of the picture that changed (0 to 1)."""
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -76,34 +96,45 @@ class Pipeline:
         self, now: float, level: int, slots: int, sharp_allowed: bool = True
     ) -> Step:
         """Capture and, if anything changed, one video picture (then sharp
-        pictures in the remaining slots)."""
-        step = Step()
+        pictures in the remaining slots): ``look`` and ``encode`` in one."""
+        step = self.encode(self.look(now), level)
+        if slots > len(step.pictures) and sharp_allowed:
+            step.pictures += self._sharp(now, slots - len(step.pictures))
+        return step
+
+    def look(self, now: float) -> Look:
+        """Capture and find what changed; the tracker and the frame kept for
+        comparison and sharp refresh move on at once, so the next ``look``
+        may run while this one is still being encoded."""
         r = self.region
         started = time.perf_counter()
         frame = self.source.grab(r.x, r.y, r.width, r.height)
         grabbed = time.perf_counter()
-
         new_format = self._previous is None
-        if new_format:
+        if self._previous is None:
             rects = [Rect(0, 0, r.width, r.height)]
         else:
-            assert self._previous is not None
             rects = changed_rects(frame, self._previous)
-        step.timings = {"capture": grabbed - started}
-        step.timings["diff"] = time.perf_counter() - grabbed
+        look = Look(frame, rects, now, new_format)
+        look.timings = {"capture": grabbed - started}
+        look.timings["diff"] = time.perf_counter() - grabbed
         if rects:
-            step.changed = True
-            share = sum(rect.w * rect.h for rect in rects) / (r.width * r.height)
-            step.share = share
-            if self._encoder is not None and level < self._encoder.level:
-                level = self._encoder.level if share < FINER_WHEN_CHANGED else level
-            step.pictures.append(self._video(frame, rects, level, now, step))
+            look.share = sum(rect.area for rect in rects) / (r.width * r.height)
             self._tracker.painted(rects, now)
             self._previous = frame
-            if new_format:
-                step.format = self._format()
-        if slots > len(step.pictures) and sharp_allowed:
-            step.pictures += self._sharp(now, slots - len(step.pictures))
+        return look
+
+    def encode(self, look: Look, level: int) -> Step:
+        """The video picture for what ``look`` saw changed (none if nothing)."""
+        step = Step(timings=dict(look.timings), share=look.share)
+        if not look.rects:
+            return step
+        step.changed = True
+        if self._encoder is not None and level < self._encoder.level:
+            level = self._encoder.level if look.share < FINER_WHEN_CHANGED else level
+        step.pictures.append(self._video(look.frame, look.rects, level, look.at, step))
+        if look.new_format:
+            step.format = self._format()
         return step
 
     def sharp(self, now: float, slots: int) -> list[wire.Picture]:

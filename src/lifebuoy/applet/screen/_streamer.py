@@ -1,8 +1,11 @@
 """The screen streamer: the asyncio side of the screen pipeline.
 
-Theory of operation. ``run`` owns one worker thread; everything that touches
-the capture source or the encoder runs there, one job at a time, so the event
-loop only decides *when* and sends. It decides from a handful of clocks:
+Theory of operation. ``run`` owns two worker threads: one for the capture
+source (grabs, comparison, sharp refresh, pointer) and one for the encoder.
+The event loop only decides *when* and sends. A capture hands its ``Look``
+to the encoder thread and the loop goes on: the next capture may run while
+the previous one is encoded (at most one waits behind the one encoding), and
+pictures are sent in capture order. It decides from a handful of clocks:
 
 * a capture is *wanted* when DAMAGE says the screen changed (the source's
   descriptor turned readable), when input was injected (``nudge``: now, and
@@ -10,8 +13,9 @@ loop only decides *when* and sends. It decides from a handful of clocks:
   after ``select``, or, without DAMAGE, every ``poll_interval`` (and at the
   full rate for a second after a change was seen);
 * a wanted capture *happens* no sooner than ``1 / max_fps`` after the last
-  one (a nudge skips this) and only when the pacer has a free slot; when it
-  has none, the pacer counts a wait, which is how quality adapts;
+  one (a nudge skips this) and only when the pacer has a free slot, counting
+  pictures still being encoded; when it has none, the pacer counts a wait,
+  which is how quality adapts;
 * a sharp refresh happens when the tracker says a region has been still long
   enough, again only with a free slot;
 * the pointer is looked at 30 times a second while it moves and 10 times a
@@ -34,7 +38,7 @@ from typing import Any, TypeVar
 from . import _wire as wire
 from ._encoder import CODECS, DEFAULT_CODEC, START_LEVEL, EncoderError
 from ._pacing import Pacer
-from ._pipeline import Pipeline, Region
+from ._pipeline import Look, Pipeline, Region
 from ._source import CaptureSource, Monitor, ScreenUnavailable
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,9 @@ SHARP_HOLD_S = 0.5
 """No sharp refresh until big motion has stopped this long: while a quarter
 of the screen or more keeps moving, its frames need the CPU and the link, and
 the regions that went still in between are refreshed once it calms down."""
+ENCODES_QUEUED = 2
+"""Captures handed to the encoder and not yet sent: the one encoding and one
+waiting. More would only show older pictures later."""
 MAX_WAIT_S = 1.0
 """Longest sleep: also catches DAMAGE events Xlib read without the fd."""
 
@@ -88,6 +95,10 @@ class ScreenStreamer:
         self._stopping = False
         self._running = False
         self._finished = asyncio.Event()
+        self._encoding: asyncio.Task[None] | None = None
+        """Encodes and sends the captures handed over, in order."""
+        self._queued = 0
+        self._failure: Exception | None = None
         self._seq = 0
         self._wanted = float("inf")
         self._urgent = False
@@ -183,13 +194,16 @@ class ScreenStreamer:
         """Stream until ``stop``; ScreenUnavailable when the screen fails."""
         loop = asyncio.get_running_loop()
         self._running = True
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="lifebuoy-screen")
+        self._grabber = ThreadPoolExecutor(1, thread_name_prefix="lifebuoy-capture")
+        self._coder = ThreadPoolExecutor(1, thread_name_prefix="lifebuoy-encode")
         reader: int | None = None
         try:
             await self._start()
             reader = self._watch(loop)
             while not self._stopping:
                 await self._round()
+                if self._failure is not None:
+                    raise self._failure
         finally:
             if reader is not None:
                 loop.remove_reader(reader)
@@ -199,9 +213,9 @@ class ScreenStreamer:
         if self._source is None:
             from ._x11 import X11Source  # python-xlib only when used
 
-            self._source = await self._job(X11Source, self._display)
+            self._source = await self._job(self._grabber, X11Source, self._display)
         source = self._source
-        self._monitors = await self._job(source.monitors)
+        self._monitors = await self._job(self._grabber, source.monitors)
         if not self._monitors:
             raise ScreenUnavailable("No monitor was found to show.")
         if self._selected is None or self._selected > len(self._monitors):
@@ -243,8 +257,9 @@ class ScreenStreamer:
         self._schedule(now)
 
         gate = now if self._urgent else self._gate
-        if self._wanted <= now and gate <= now:
-            if self._pacer.free > 0:
+        free = self._pacer.free - self._queued
+        if self._wanted <= now and gate <= now and self._queued < ENCODES_QUEUED:
+            if free > 0:
                 waited = now - self._blocked_at if self._waiting else 0.0
                 self._pacer.captured(now, waited)
                 self._waiting = False
@@ -253,8 +268,9 @@ class ScreenStreamer:
             if not self._waiting:  # until an acknowledgement frees a slot
                 self._waiting, self._blocked_at = True, now
         assert self._pipeline is not None
-        if self._sharp_due(now) and self._pacer.free > 0:
-            pictures = await self._job(self._pipeline.sharp, now, self._pacer.free)
+        if self._sharp_due(now) and free > 0 and not self._queued:
+            sharp = self._pipeline.sharp
+            pictures = await self._job(self._grabber, sharp, now, free)
             await self._send_pictures(pictures)
         if self._cursor_at <= now:
             await self._cursor(now)
@@ -285,9 +301,11 @@ class ScreenStreamer:
         assert self._pipeline is not None
         sharp = max(self._pipeline.next_sharp(), self._last_motion + SHARP_HOLD_S)
         wake = [now + MAX_WAIT_S, self._cursor_at, sharp]
-        if self._wanted < float("inf") and not self._waiting:
+        wanted = self._wanted < float("inf") and not self._waiting
+        if wanted and self._queued < ENCODES_QUEUED:
             # Wake when the capture is due, even without a free slot, so the
-            # wait is noticed; then sleep until an acknowledgement.
+            # wait is noticed; then sleep until an acknowledgement. (A full
+            # encoder queue wakes the loop when it empties.)
             wake.append(max(self._wanted, gate))
         wake += self._again[:1]
         timeout = max(0.0, min(wake) - time.monotonic())
@@ -306,28 +324,48 @@ class ScreenStreamer:
         if self._pipeline is None:
             self._pipeline = Pipeline(self._source_now(), self._codec, region)
         elif region != self._pipeline.region:
-            await self._job(self._pipeline.show, region)
+            await self._drain()
+            await self._job(self._coder, self._pipeline.show, region)
         self._region = region
 
-        step = await self._job(
-            self._pipeline.capture,
-            now,
-            self._pacer.level,
-            self._pacer.free,
-            self._calm(now),
-        )
+        look = await self._job(self._grabber, self._pipeline.look, now)
         self._counts["captures"] += 1
-        self._timings.update(step.timings)
-        if step.level is not None:
-            self._pacer.coarser(now)
-        if step.changed:
-            self._last_change = now
-        if step.share >= BUSY_SHARE:
+        self._timings.update(look.timings)
+        if not look.rects:
+            return
+        self._last_change = now
+        if look.share >= BUSY_SHARE:
             self._last_motion = now
-        if step.format is not None:
-            await self._send_message(step.format)
-            self._count(len(step.format))
-        await self._send_pictures(step.pictures)
+        self._queued += 1
+        self._encoding = asyncio.create_task(self._encode(look, self._encoding))
+
+    async def _encode(self, look: Look, previous: asyncio.Task[None] | None) -> None:
+        """Encode ``look`` once ``previous`` is sent, then send it."""
+        try:
+            if previous is not None:
+                await previous
+            if self._failure is not None or self._stopping:
+                return
+            assert self._pipeline is not None
+            encode = self._pipeline.encode
+            step = await self._job(self._coder, encode, look, self._pacer.level)
+            self._timings["encode"] = step.timings.get("encode", 0.0)
+            if step.level is not None:
+                self._pacer.coarser(time.monotonic())
+            if step.format is not None:
+                await self._send_message(step.format)
+                self._count(len(step.format))
+            await self._send_pictures(step.pictures)
+        except Exception as exc:  # run() raises it in the loop's task
+            self._failure = exc
+        finally:
+            self._queued -= 1
+            self._wake.set()
+
+    async def _drain(self) -> None:
+        """Wait until every capture handed to the encoder is sent."""
+        if self._encoding is not None:
+            await self._encoding
 
     async def _send_pictures(self, pictures: list[wire.Picture]) -> None:
         for picture in pictures:
@@ -350,7 +388,7 @@ class ScreenStreamer:
 
     async def _cursor(self, now: float) -> None:
         source = self._source_now()
-        pointer = await self._job(source.pointer)
+        pointer = await self._job(self._grabber, source.pointer)
         moving = now - self._cursor_moved < 1.0
         self._cursor_at = now + (CURSOR_MOVING_S if moving else CURSOR_RESTING_S)
         if pointer is None or self._region is None:
@@ -364,7 +402,7 @@ class ScreenStreamer:
         self._cursor_moved = now
         shape = state[2]
         if shape not in self._shapes_sent:
-            image = await self._job(source.cursor_image, pointer.shape)
+            image = await self._job(self._grabber, source.cursor_image, pointer.shape)
             if image is not None:
                 hot = (image.hot_x, image.hot_y)
                 message = wire.cursor_shape(
@@ -398,11 +436,13 @@ class ScreenStreamer:
         assert self._source is not None
         return self._source
 
-    async def _job(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function`` in the worker thread; failures become words."""
+    async def _job(
+        self, worker: ThreadPoolExecutor, function: Callable[..., T], *args: Any
+    ) -> T:
+        """Run ``function`` in a worker thread; failures become words."""
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, function, *args)
+            return await loop.run_in_executor(worker, function, *args)
         except ScreenUnavailable:
             raise
         except EncoderError as exc:
@@ -413,18 +453,18 @@ class ScreenStreamer:
             raise ScreenUnavailable("The screen could not be captured.") from exc
 
     async def _close(self) -> None:
-        def close() -> None:
-            if self._pipeline is not None:
-                self._pipeline.close()
-            if self._source is not None:
-                self._source.close()
-
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, close)
+            await self._drain()  # stopping: it sends nothing more
+            if self._pipeline is not None:
+                await loop.run_in_executor(self._coder, self._pipeline.close)
+            if self._source is not None:
+                await loop.run_in_executor(self._grabber, self._source.close)
         except Exception:
             logger.exception("closing the screen capture failed")
         finally:
-            self._executor.shutdown(wait=False)
+            self._grabber.shutdown(wait=False)
+            self._coder.shutdown(wait=False)
             self._running = False
             self._finished.set()
             figures = ", ".join(f"{k} {v:.0f}" for k, v in self.stats.items())

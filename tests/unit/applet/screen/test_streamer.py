@@ -23,7 +23,8 @@ from lifebuoy.applet.screen import (
     ScreenUnavailable,
 )
 from lifebuoy.applet.screen import _wire as wire
-from lifebuoy.applet.screen._encoder import START_LEVEL
+from lifebuoy.applet.screen._encoder import START_LEVEL, EncoderError
+from lifebuoy.applet.screen._pipeline import Look, Pipeline, Step
 
 TWO = [Monitor(1, 0, 0, 320, 240, True), Monitor(2, 320, 40, 200, 160, False)]
 
@@ -334,3 +335,79 @@ def test_no_sharp_refresh_while_big_motion_goes_on() -> None:
 
     asyncio.run(streaming(source, console, body, max_fps=60))
     assert times["sharp during"] == 0
+
+
+class SlowSource(FakeSource):
+    """A screen that takes ``GRAB_S`` to capture, like a busy X server."""
+
+    GRAB_S = 0.03
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spans: list[tuple[float, float]] = []
+
+    def grab(self, x: int, y: int, width: int, height: int) -> np.ndarray:
+        started = time.monotonic()
+        time.sleep(self.GRAB_S)
+        frame = super().grab(x, y, width, height)
+        self.spans.append((started, time.monotonic()))
+        return frame
+
+
+def test_next_capture_runs_while_the_previous_one_is_encoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    encodes: list[tuple[float, float]] = []
+    encode = Pipeline.encode
+
+    def slow_encode(self: Pipeline, look: Look, level: int) -> Step:
+        started = time.monotonic()
+        time.sleep(0.03)
+        step = encode(self, look, level)
+        encodes.append((started, time.monotonic()))
+        return step
+
+    monkeypatch.setattr(Pipeline, "encode", slow_encode)
+    source, console = SlowSource(), Console()
+
+    async def body(streamer: ScreenStreamer) -> None:
+        for i in range(40):  # constant motion
+            source.canvas[:, :, 0] = i * 5
+            await asyncio.sleep(0.01)
+        await until(lambda: len(console.binary(wire.VIDEO)) >= 8)
+
+    asyncio.run(streaming(source, console, body, max_fps=100))
+    overlapping = [
+        (grab, enc)
+        for grab in source.spans
+        for enc in encodes
+        if grab[0] < enc[1] and enc[0] < grab[1]
+    ]
+    assert overlapping, (source.spans, encodes)
+    # Pictures still go out in capture order and each decodes.
+    frames = console.binary(wire.VIDEO)
+    seqs = [struct.unpack(">I", m[2:6])[0] for m in frames]
+    assert seqs == sorted(seqs)
+    decoder = av.CodecContext.create("h264", "r")
+    decoded = [p for m in frames for p in decoder.decode(av.Packet(video_data(m)))]
+    assert len(decoded) == len(frames)
+
+
+def test_encoder_failure_ends_run_with_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    source, console = FakeSource(), Console()
+
+    def broken(self: Pipeline, look: Look, level: int) -> Step:
+        raise EncoderError("libx264 gave up")
+
+    async def main() -> None:
+        streamer = ScreenStreamer(console.send, source=source)
+        console.streamer = streamer
+        task = asyncio.create_task(streamer.run())
+        await until(lambda: bool(console.binary(wire.VIDEO)))
+        monkeypatch.setattr(Pipeline, "encode", broken)
+        source.canvas[0] = 0
+        with pytest.raises(ScreenUnavailable, match="could not be encoded"):
+            await asyncio.wait_for(task, 2.0)
+
+    asyncio.run(main())
+    assert source.closed
