@@ -59,6 +59,9 @@ def virtual_screen(width: int = 1280, height: int = 800) -> Iterator[str]:
             f"{width}x{height}x24",
             "-nolisten",
             "tcp",
+            # Without it the server resets when its last client leaves, and a
+            # test connecting in that moment has its connection reset.
+            "-noreset",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
