@@ -90,6 +90,18 @@ test("input goes out only while control is granted", () => {
   assert.deepEqual(sent, [click]);
 });
 
+test("a lost picture is asked for again only while viewing", () => {
+  const { screen, sent } = share();
+  screen.refresh();
+  assert.deepEqual(sent, []);
+  screen.onMessage({ t: "screen.state", view: true, control: false, by: "customer" });
+  screen.refresh();
+  assert.deepEqual(sent, [{ t: "screen.refresh" }]);
+  screen.close();
+  screen.refresh();
+  assert.equal(sent.length, 1);
+});
+
 test("a denial says who denied; refused input is logged as control", () => {
   const { screen, logged } = share();
   screen.onMessage({ t: "answer", id: "r-9", what: "view", allowed: false, reason: "timeout" });

@@ -98,6 +98,7 @@ _SCREEN_MESSAGES = (
     messages.ScreenStop,
     messages.ScreenSelect,
     messages.ScreenAck,
+    messages.ScreenRefresh,
     messages.MouseMove,
     messages.MouseButton,
     messages.MouseWheel,

@@ -34,6 +34,7 @@ __all__ = [
     "Release",
     "Request",
     "ScreenAck",
+    "ScreenRefresh",
     "ScreenSelect",
     "ScreenStop",
     "Sequence",
@@ -158,6 +159,12 @@ class ScreenSelect:
 
 
 @dataclass(frozen=True)
+class ScreenRefresh:
+    """The console lost its picture (a decoder error): send it whole again,
+    from a key frame."""
+
+
+@dataclass(frozen=True)
 class ScreenAck:
     """The picture message ``seq`` was drawn by the console."""
 
@@ -235,6 +242,7 @@ Incoming = (
     | ScreenStop
     | ScreenSelect
     | ScreenAck
+    | ScreenRefresh
     | Input
     | Unknown
 )
@@ -299,6 +307,7 @@ _SCREEN: dict[str, Callable[[dict[str, Any]], Incoming]] = {
     "screen.stop": lambda body: ScreenStop(_action(body)),
     "screen.select": lambda body: ScreenSelect(_int(body, "monitor", 0, MAX_MONITOR)),
     "screen.ack": lambda body: ScreenAck(_int(body, "seq", 0, 0xFFFFFFFF)),
+    "screen.refresh": lambda body: ScreenRefresh(),
     "mouse.move": lambda body: MouseMove(*_point(body)),
     "mouse.button": _mouse_button,
     "mouse.wheel": _mouse_wheel,

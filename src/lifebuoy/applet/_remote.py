@@ -72,6 +72,7 @@ class StreamerLike(Protocol):
     def ack(self, seq: int) -> None: ...
     def select(self, monitor: int) -> None: ...
     def nudge(self) -> None: ...
+    def refresh(self) -> None: ...
     def to_screen(self, x: int, y: int) -> tuple[int, int]: ...
 
 
@@ -183,6 +184,9 @@ class RemoteDesk:
                 self._streamer.ack(message.seq)
         elif isinstance(message, messages.ScreenSelect):
             self._select(message.monitor)
+        elif isinstance(message, messages.ScreenRefresh):
+            if self._streamer is not None:
+                self._streamer.refresh()
         else:
             await self._input(message)
 

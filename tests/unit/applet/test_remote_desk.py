@@ -48,6 +48,7 @@ class FakeStreamer:
     def __init__(self) -> None:
         self.acks: list[int] = []
         self.nudges = 0
+        self.refreshes = 0
         self.stopped = asyncio.Event()
 
     async def run(self) -> None:
@@ -65,6 +66,9 @@ class FakeStreamer:
 
     def nudge(self) -> None:
         self.nudges += 1
+
+    def refresh(self) -> None:
+        self.refreshes += 1
 
     def to_screen(self, x: int, y: int) -> tuple[int, int]:
         return x + 1000, y + 10  # as if the second monitor were shown
@@ -378,6 +382,18 @@ async def test_a_machine_without_a_screen_answers_unavailable() -> None:
     await d.handle(policy(), messages.Request("r1", "view"))
     assert d.of("answer")[-1]["reason"] == "unavailable"
     assert d.desk.viewing is False
+
+
+@run_async
+async def test_a_refresh_reaches_the_streamer_only_while_viewing() -> None:
+    d = Desk(answers=[True])
+    refresh = messages.parse(b'{"t": "screen.refresh"}')
+    assert refresh == messages.ScreenRefresh()
+    await d.handle(policy(), refresh)  # not viewing yet: nothing to refresh
+    assert d.streamers == []
+    await d.handle(messages.Request("r1", "view"))
+    await d.handle(refresh)
+    assert d.streamers[0].refreshes == 1
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,9 @@ the regions that went still in between are refreshed once it calms down."""
 ENCODES_QUEUED = 2
 """Captures handed to the encoder and not yet sent: the one encoding and one
 waiting. More would only show older pictures later."""
+REFRESH_EVERY_S = 1.0
+"""A console's requests for a whole new picture are served at most this
+often: each costs a key frame (about 90 KB for a 1080p page of text)."""
 MAX_WAIT_S = 1.0
 """Longest sleep: also catches DAMAGE events Xlib read without the fd."""
 
@@ -98,6 +101,8 @@ class ScreenStreamer:
         self._encoding: asyncio.Task[None] | None = None
         """Encodes and sends the captures handed over, in order."""
         self._queued = 0
+        self._fresh = False
+        self._refreshed_at = float("-inf")
         self._failure: Exception | None = None
         self._seq = 0
         self._wanted = float("inf")
@@ -139,6 +144,17 @@ class ScreenStreamer:
             raise ValueError(f"no monitor {monitor}")
         self._selected = monitor
         self._want(time.monotonic(), urgent=True)
+
+    def refresh(self) -> None:
+        """The console lost its picture: the next capture starts a new format
+        and a key frame of the whole picture (at most every
+        ``REFRESH_EVERY_S``; more often is ignored)."""
+        now = time.monotonic()
+        if now - self._refreshed_at < REFRESH_EVERY_S:
+            logger.info("picture refresh asked again too soon: ignored")
+            return
+        self._refreshed_at, self._fresh = now, True
+        self._want(now, urgent=True)
 
     def nudge(self) -> None:
         """Input was injected: look at the screen now and shortly after."""
@@ -323,9 +339,10 @@ class ScreenStreamer:
         region = self._region_for(self._selected or 0)
         if self._pipeline is None:
             self._pipeline = Pipeline(self._source_now(), self._codec, region)
-        elif region != self._pipeline.region:
+        elif region != self._pipeline.region or self._fresh:
             await self._drain()
             await self._job(self._coder, self._pipeline.show, region)
+        self._fresh = False
         self._region = region
 
         look = await self._job(self._grabber, self._pipeline.look, now)

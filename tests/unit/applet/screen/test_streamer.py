@@ -310,6 +310,23 @@ def test_oversized_frame_goes_coarser_not_over_the_limit(
     assert len(console.binary(wire.SHARP)) > 1  # split
 
 
+def test_refresh_sends_the_whole_picture_from_a_key_frame_once_a_second() -> None:
+    source, console = FakeSource(), Console()
+
+    async def body(streamer: ScreenStreamer) -> None:
+        await until(lambda: bool(console.binary(wire.SHARP)))  # settled
+        streamer.refresh()
+        await until(lambda: len(console.binary(wire.VIDEO)) == 2)
+        streamer.refresh()  # too soon: ignored
+        await asyncio.sleep(0.3)
+
+    asyncio.run(streaming(source, console, body))
+    assert len(console.json("screen.format")) == 2
+    first, again = console.binary(wire.VIDEO)
+    assert again[6] & 1  # a key frame
+    assert video_rects(again) == video_rects(first) == [(0, 0, 320, 240)]
+
+
 def test_unknown_codec_is_refused() -> None:
     with pytest.raises(ValueError, match="codec"):
         ScreenStreamer(Console().send, codec="mjpeg")

@@ -7,12 +7,14 @@
 // acknowledged, so a sharp tile is never overwritten by an older video frame
 // that took longer to decode. Video frames before the first key frame after a
 // (re)configure are dropped, but still acknowledged so the applet goes on.
+// A decoder error loses the picture the next frames build on: `onLost` asks
+// the applet for a whole new one from a key frame.
 
 const SLOT_TIMEOUT_MS = 2000;
 
 export class Picture {
-  constructor(canvas, { onDrawn, onError }) {
-    Object.assign(this, { canvas, onDrawn, onError });
+  constructor(canvas, { onDrawn, onError, onLost = () => {} }) {
+    Object.assign(this, { canvas, onDrawn, onError, onLost });
     this.context = canvas.getContext("2d", { alpha: false });
     this.decoder = null;
     this.format = null;
@@ -46,10 +48,11 @@ export class Picture {
     return new VideoDecoder({
       output: (frame) => this.onFrame(frame),
       error: (error) => {
-        this.onError(`The picture could not be decoded: ${error.message}`);
+        this.onError(`The picture could not be decoded (${error.message}); asking for a new one.`);
         this.decoder = null;
         this.needKey = true;
         this.finishVideoSlots();
+        this.onLost();
       },
     });
   }

@@ -128,6 +128,7 @@ export const requestMessage = (action, id = globalThis.crypto.randomUUID()) => (
 export const stopMessage = (action) => ({ t: "screen.stop", what: what(action) });
 export const selectMessage = (monitor) => ({ t: "screen.select", monitor: Math.max(0, Math.trunc(monitor)) });
 export const ackMessage = (seq) => ({ t: "screen.ack", seq });
+export const refreshMessage = () => ({ t: "screen.refresh" });
 export const moveMessage = ({ x, y }) => ({ t: "mouse.move", x, y });
 export const buttonMessage = ({ x, y }, button, down) => ({ t: "mouse.button", x, y, button, down });
 export const wheelMessage = ({ x, y }, dx, dy) => ({ t: "mouse.wheel", x, y, dx, dy });

@@ -56,6 +56,11 @@ export class ScreenShare {
     if (!this.ended) this.send(wire.ackMessage(seq)).catch(() => {});
   }
 
+  /** The picture was lost (a decoder error): ask for a whole new one. */
+  refresh() {
+    if (!this.ended && this.view) this.send(wire.refreshMessage()).catch(() => {});
+  }
+
   /** Mouse and keyboard messages: sent only while control is granted. */
   input(message) {
     if (!INPUT.has(message.t) || !this.control || this.ended) return false;

@@ -38,6 +38,7 @@ export class ScreenView extends EventTarget {
     this.painter = new Picture(this.canvas, {
       onDrawn: (message, painted) => this.onDrawn(message, painted),
       onError: (text) => this.showError(text),
+      onLost: () => this.share.refresh(),
     });
     this.input = new ScreenInput({
       surface: this.overlay, keys: this.$(".screen-keys"),
@@ -177,6 +178,7 @@ export class ScreenView extends EventTarget {
   onDrawn(message, painted) {
     const now = performance.now();
     if (painted) this.stats.drawn(message, this.painter.decodeMs, now);
+    if (painted && message.key) this.showError(""); // a lost picture is back
     this.stats.ackSent(message.seq, now);
     this.share.ack(message.seq);
     this.$(".screen-stats").textContent = this.statsText();
