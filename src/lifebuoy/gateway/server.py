@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -24,8 +24,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.typing import Origin
 
-from lifebuoy.protocol.aio import ChunkedServerConnection, keep_heap_mapped
+from lifebuoy.protocol.aio import keep_heap_mapped
 
+from ._connection import GatewayConnection
 from ._errors import (
     GatewayError,
     TicketInvalid,
@@ -35,6 +36,7 @@ from ._errors import (
 )
 from ._keepalive import KEEPALIVE_TIMEOUT, keep_alive
 from ._pairing import Action, Close, Notify, Pairing, Report, Session
+from ._tls import TLSListener
 from .config import GatewayConfig
 from .reporting import NullReporter, Reporter
 from .tickets import Role, Ticket, verify_ticket
@@ -50,6 +52,9 @@ Tap: TypeAlias = Callable[[Role, bytes | str], None]
 """Test hook: sees every message the gateway receives, with its sender's role."""
 
 Conn: TypeAlias = ServerConnection
+
+OPEN_TIMEOUT = 10.0
+"""Seconds for the TLS handshake, then as long for the WebSocket handshake."""
 
 
 class Gateway:
@@ -91,11 +96,18 @@ class Gateway:
         context = self.config.server_ssl_context()
         if context is None:
             logger.warning("serving without TLS: put a TLS proxy in front")
+        # TLS is the gateway's own layer (see _tls), not the event loop's.
+        tls = None
+        if context is not None:
+            tls = TLSListener(
+                context,
+                handshake_timeout=OPEN_TIMEOUT,
+                shutdown_timeout=limits.close_timeout,
+            )
         self._server = await serve(
             self._handle,
             self.config.host,
             self.config.port,
-            ssl=context,
             compression=None,
             origins=[*map(Origin, self.config.allowed_origins), None],
             process_request=self._check_request,
@@ -104,9 +116,10 @@ class Gateway:
             max_queue=limits.max_queue,
             write_limit=limits.write_limit,
             ping_interval=None,  # one sweep for all connections, see _keepalive
+            open_timeout=OPEN_TIMEOUT,
             close_timeout=limits.close_timeout,
             backlog=limits.listen_backlog,
-            create_connection=ChunkedServerConnection,
+            create_connection=_connection_factory(tls),
         )
         self._timer = asyncio.create_task(self._expire_periodically())
         if limits.ping_interval is not None:
@@ -245,6 +258,10 @@ class Gateway:
                 if tap is not None:
                     tap(role, message)
                 await self._pass_on(session, role, message)
+                # Else this coroutine would hold the last message (up to
+                # 1 MiB) while it waits for the next, as long as the session
+                # stays idle.
+                del message
         except asyncio.CancelledError:
             if not self._closing:
                 raise
@@ -346,6 +363,21 @@ class Gateway:
 async def run_gateway(config: GatewayConfig, reporter: Reporter | None = None) -> None:
     """Serve a gateway until cancelled; for embedding in another process."""
     await Gateway(config, reporter).serve_forever()
+
+
+def _connection_factory(tls: TLSListener | None) -> type[ServerConnection]:
+    """What ``serve`` calls for each accepted socket: its asyncio protocol.
+
+    With TLS, that is a `TLSLayer` above which the connection is made once the
+    TLS handshake is done; ``websockets`` documents ``create_connection`` as a
+    place for such a wrapper, though it types it as a class.
+    """
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        connection = GatewayConnection(*args, **kwargs)
+        return connection if tls is None else tls.wrap(connection)
+
+    return cast("type[ServerConnection]", create)
 
 
 async def _notify(conn: Conn, message: dict[str, object]) -> None:

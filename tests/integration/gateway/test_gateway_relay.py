@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tracemalloc
 
 from gateway_helpers import Setup, close_code, notice, run_async
 
@@ -157,3 +159,34 @@ async def test_gateway_backpressure_bounds_what_it_buffers(setup: Setup) -> None
         assert highest <= 3 * 2**20
         technician.transport.abort()  # type: ignore[attr-defined]
         customer.transport.abort()  # type: ignore[attr-defined]
+
+
+@run_async
+async def test_gateway_keeps_no_message_once_a_session_is_idle(setup: Setup) -> None:
+    message = os.urandom(2**20)
+    tracemalloc.start(32)
+    try:
+        async with Gateway(setup.config()) as gateway:
+            customer, technician = await _pair(setup, gateway)
+            await customer.send(message)  # type: ignore[attr-defined]
+            assert await technician.recv() == message  # type: ignore[attr-defined]
+            await technician.send(message)  # type: ignore[attr-defined]
+            assert await customer.recv() == message  # type: ignore[attr-defined]
+            await asyncio.sleep(0.05)
+            held = [
+                trace
+                for trace in tracemalloc.take_snapshot().traces
+                if trace.size >= 2**19 and _received_by_the_gateway(trace)
+            ]
+    finally:
+        tracemalloc.stop()
+    # Each idle end used to keep the last message it sent (1 MiB): in the
+    # relaying coroutine and in websockets' parser.
+    assert held == []
+
+
+def _received_by_the_gateway(trace: tracemalloc.Trace) -> bool:
+    """Allocated while the gateway's side parsed a frame (the clients' side
+    parses in websockets/client.py)."""
+    server = os.path.join("websockets", "server.py")
+    return any(frame.filename.endswith(server) for frame in trace.traceback)

@@ -1,0 +1,424 @@
+"""TLS for the gateway's connections, without a read buffer per connection.
+
+uvloop's TLS layer (asyncio's too) gives every connection a read buffer of its
+own, 256 KiB. An idle connection touches only its first and last pages, but
+those are about 5 KiB of resident memory per connection that hold nothing
+(an idle session cost 72 KiB in all). Its memory BIOs also keep, for the rest
+of the connection, room for the largest chunk that ever went through them:
+after one 1 MiB message each way about 1.7 MiB, even once the session is idle.
+
+`TLSLayer` stands between the event loop's plain TCP transport and a
+``websockets`` connection and does the same work with the same
+``ssl.SSLObject``: the handshake (with the same timeout), reading, writing,
+and close_notify both ways (with the same shutdown timeout). Only where bytes
+wait differs:
+
+* one read buffer per listening socket, shared by its connections: the event
+  loop fills it and `TLSLayer.buffer_updated` hands it to OpenSSL at once;
+* bytes go into and out of OpenSSL at most `PIECE` at a time, so its memory
+  BIOs never hold more than about that (a piece larger than a few records
+  costs no CPU: see ``docs/decisions/0015-gateway-tls-layer.md``);
+* ciphertext goes straight to the TCP transport, whose write buffer and
+  water marks (``write_limit``) are the connection's: no second buffer of
+  plaintext waits to be encrypted.
+
+Received bytes that arrive while the application has paused reading are kept
+as they are, outside OpenSSL, until it resumes (at most one read's worth:
+the TCP transport is paused too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import ssl
+from typing import Any, cast
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["PIECE", "READ_SIZE", "TLSLayer", "TLSListener"]
+
+READ_SIZE = 256 * 1024
+"""Bytes read from a socket at once, into the listener's shared buffer."""
+PIECE = 64 * 1024
+"""Bytes passed to or taken from OpenSSL at once: four TLS records."""
+
+
+class _State(enum.Enum):
+    HANDSHAKE = "handshake"
+    OPEN = "open"
+    SHUTDOWN = "shutdown"  # close_notify sent, waiting for the peer's
+    CLOSED = "closed"  # the TCP transport is closing or closed
+
+
+class _Outcome(enum.Enum):
+    MORE = "more"  # all readable plaintext read; more bytes may follow
+    PEER_CLOSED = "peer-closed"  # the peer's close_notify came
+    FAILED = "failed"  # a TLS error: the connection was aborted
+
+
+class TLSListener:
+    """What the connections of one listening socket share."""
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        *,
+        handshake_timeout: float,
+        shutdown_timeout: float,
+    ) -> None:
+        self.context = context
+        self.handshake_timeout = handshake_timeout
+        self.shutdown_timeout = shutdown_timeout
+        self.buffer = memoryview(bytearray(READ_SIZE))
+
+    def wrap(self, app: asyncio.Protocol) -> TLSLayer:
+        """A TLS layer for a new connection, under the application ``app``."""
+        return TLSLayer(self, app)
+
+
+class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
+    """A server-side TLS connection: a protocol below, a transport above."""
+
+    __slots__ = (
+        "_app",
+        "_app_made",
+        "_app_paused_writing",
+        "_eof_told",
+        "_incoming",
+        "_listener",
+        "_outgoing",
+        "_reading_paused",
+        "_sslobj",
+        "_stash",
+        "_state",
+        "_tcp",
+        "_timer",
+    )
+
+    def __init__(self, listener: TLSListener, app: asyncio.Protocol) -> None:
+        super().__init__()
+        self._listener = listener
+        self._app = app
+        self._app_made = False
+        self._app_paused_writing = False
+        self._eof_told = False
+        self._reading_paused = False
+        self._stash: list[bytes] = []
+        self._state = _State.HANDSHAKE
+        self._tcp: asyncio.Transport | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._sslobj = listener.context.wrap_bio(
+            self._incoming, self._outgoing, server_side=True
+        )
+
+    # Protocol: events from the TCP transport.
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not derive from asyncio's classes.
+        self._tcp = cast(asyncio.Transport, transport)
+        self._timer = asyncio.get_running_loop().call_later(
+            self._listener.handshake_timeout, self._handshake_timed_out
+        )
+        self._handshake()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._listener.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        received = self._listener.buffer[:nbytes]
+        if self._state is _State.HANDSHAKE:
+            self._incoming.write(received)
+            self._handshake()
+        elif self._state is _State.OPEN:
+            if self._reading_paused or self._stash:
+                self._stash.append(bytes(received))
+            else:
+                self._receive(received)
+        elif self._state is _State.SHUTDOWN:
+            self._incoming.write(received)
+            self._shutdown()
+
+    def eof_received(self) -> bool:
+        # An EOF without close_notify ends the connection like a broken one:
+        # the application is not told of an orderly end (as uvloop does).
+        if self._state is _State.HANDSHAKE:
+            self._abort(ConnectionResetError("EOF during the TLS handshake"))
+        else:
+            self._close_tcp()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._state = _State.CLOSED
+        self._cancel_timer()
+        self._stash.clear()
+        if self._app_made:
+            self._app_made = False
+            asyncio.get_running_loop().call_soon(self._app.connection_lost, exc)
+
+    def pause_writing(self) -> None:
+        if self._app_made and not self._app_paused_writing:
+            self._app_paused_writing = True
+            self._app.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._app_made and self._app_paused_writing:
+            self._app_paused_writing = False
+            self._app.resume_writing()
+
+    # Transport: calls from the application.
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._state is not _State.OPEN or not data:
+            return  # closing: like uvloop, later writes are dropped
+        assert self._tcp is not None
+        view = memoryview(data)
+        try:
+            if len(view) <= PIECE:
+                self._sslobj.write(view)
+                self._tcp.write(self._outgoing.read())
+                return
+            pieces = []
+            for start in range(0, len(view), PIECE):
+                self._sslobj.write(view[start : start + PIECE])
+                pieces.append(self._outgoing.read())
+            self._tcp.writelines(pieces)
+        except ssl.SSLError as exc:
+            self._abort(exc)
+
+    def writelines(self, list_of_data: Any) -> None:
+        for data in list_of_data:
+            self.write(data)
+
+    def can_write_eof(self) -> bool:
+        return False  # TLS has no half-close: websockets closes instead
+
+    def write_eof(self) -> None:
+        raise NotImplementedError("TLS connections cannot half-close")
+
+    def close(self) -> None:
+        """Send close_notify, wait for the peer's, then close the socket."""
+        if self._state is _State.OPEN:
+            self._state = _State.SHUTDOWN
+            # The peer's close_notify may be in the stash, or still to come
+            # while the application has paused reading.
+            for data in self._stash:
+                self._incoming.write(data)
+            self._stash.clear()
+            if self._reading_paused and self._tcp is not None:
+                self._tcp.resume_reading()
+            self._cancel_timer()
+            self._timer = asyncio.get_running_loop().call_later(
+                self._listener.shutdown_timeout, self._shutdown_timed_out
+            )
+            self._shutdown()
+        elif self._state is _State.HANDSHAKE:
+            self._abort(None)
+
+    def abort(self) -> None:
+        self._abort(None)
+
+    def is_closing(self) -> bool:
+        return self._state is not _State.OPEN
+
+    def pause_reading(self) -> None:
+        if not self._reading_paused:
+            self._reading_paused = True
+            if self._tcp is not None and self._state is _State.OPEN:
+                self._tcp.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self._reading_paused:
+            self._reading_paused = False
+            if self._tcp is not None and self._state is _State.OPEN:
+                self._tcp.resume_reading()
+                asyncio.get_running_loop().call_soon(self._receive_stashed)
+
+    def is_reading(self) -> bool:
+        return not self._reading_paused
+
+    def set_write_buffer_limits(
+        self, high: int | None = None, low: int | None = None
+    ) -> None:
+        assert self._tcp is not None
+        self._tcp.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        assert self._tcp is not None
+        return self._tcp.get_write_buffer_limits()
+
+    def get_write_buffer_size(self) -> int:
+        return 0 if self._tcp is None else self._tcp.get_write_buffer_size()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        if name == "ssl_object":
+            return self._sslobj
+        if name == "sslcontext":
+            return self._listener.context
+        if name == "peercert" and self._state is not _State.HANDSHAKE:
+            return self._sslobj.getpeercert()
+        if name == "cipher":
+            return self._sslobj.cipher()
+        if self._tcp is None:
+            return default
+        return self._tcp.get_extra_info(name, default)
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        assert isinstance(protocol, asyncio.Protocol)
+        self._app = protocol
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._app
+
+    # The handshake.
+
+    def _handshake(self) -> None:
+        try:
+            self._sslobj.do_handshake()
+        except ssl.SSLWantReadError:
+            self._flush()
+            return
+        except ssl.SSLError as exc:
+            self._flush()  # the alert, if OpenSSL wrote one
+            logger.debug("TLS handshake failed: %s", exc)
+            self._abort(exc)
+            return
+        self._flush()  # the last flight and the session tickets
+        self._cancel_timer()
+        self._state = _State.OPEN
+        self._app_made = True
+        self._app.connection_made(self)
+        # Like uvloop: the application sees its first data after a turn of
+        # the loop, once connection_made() has had its effects.
+        asyncio.get_running_loop().call_soon(self._receive_stashed)
+
+    def _handshake_timed_out(self) -> None:
+        if self._state is _State.HANDSHAKE:
+            timeout = self._listener.handshake_timeout
+            self._abort(ConnectionAbortedError(f"no TLS handshake in {timeout} s"))
+
+    # Reading.
+
+    def _receive(self, data: memoryview) -> None:
+        """Decrypt ``data`` piece by piece and pass the plaintext on at once."""
+        plaintext: list[bytes] = []
+        self._deliver(plaintext, self._feed(data, plaintext))
+
+    def _receive_stashed(self) -> None:
+        """Data that waited: in OpenSSL after the handshake, or in the stash."""
+        if self._state is not _State.OPEN or self._reading_paused:
+            return
+        plaintext: list[bytes] = []
+        outcome = self._decrypt(plaintext)
+        stash, self._stash = self._stash, []
+        for data in stash:
+            if outcome is not _Outcome.MORE:
+                break
+            outcome = self._feed(memoryview(data), plaintext)
+        self._deliver(plaintext, outcome)
+
+    def _feed(self, data: memoryview, plaintext: list[bytes]) -> _Outcome:
+        outcome = _Outcome.MORE
+        for start in range(0, len(data), PIECE):
+            self._incoming.write(data[start : start + PIECE])
+            outcome = self._decrypt(plaintext)
+            if outcome is not _Outcome.MORE:
+                break
+        return outcome
+
+    def _decrypt(self, plaintext: list[bytes]) -> _Outcome:
+        """Append to ``plaintext`` what OpenSSL can decrypt now."""
+        sslobj, incoming = self._sslobj, self._incoming
+        try:
+            # Checking before reading avoids most SSLWantReadError, which
+            # costs more than a read (uvloop does the same).
+            while incoming.pending or sslobj.pending():
+                chunk = sslobj.read(PIECE)
+                if not chunk:
+                    return _Outcome.PEER_CLOSED
+                plaintext.append(chunk)
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLZeroReturnError:
+            return _Outcome.PEER_CLOSED
+        except ssl.SSLError as exc:
+            self._abort(exc)
+            return _Outcome.FAILED
+        self._flush()  # e.g. the answer to a key update
+        return _Outcome.MORE
+
+    def _deliver(self, plaintext: list[bytes], outcome: _Outcome) -> None:
+        """Pass on the plaintext, then the peer's close_notify if it came."""
+        if outcome is _Outcome.FAILED:
+            return  # aborted: nothing more reaches the application
+        if plaintext and self._app_made:
+            data = plaintext[0] if len(plaintext) == 1 else b"".join(plaintext)
+            self._app.data_received(data)
+        # If the application closed meanwhile, its close() has already
+        # answered, since OpenSSL had the peer's close_notify.
+        if outcome is _Outcome.PEER_CLOSED and self._state is _State.OPEN:
+            self._tell_eof()
+            self.close()  # answers with our close_notify, then closes
+
+    def _tell_eof(self) -> None:
+        if self._app_made and not self._eof_told:
+            self._eof_told = True
+            self._app.eof_received()
+
+    # Closing.
+
+    def _shutdown(self) -> None:
+        """Send close_notify; close the socket once the peer's has come."""
+        try:
+            self._discard_plaintext()
+            self._sslobj.unwrap()
+        except ssl.SSLWantReadError:
+            self._flush()
+            return
+        except ssl.SSLError as exc:
+            self._abort(exc)
+            return
+        self._flush()
+        self._close_tcp()
+
+    def _discard_plaintext(self) -> None:
+        """Skip data the peer sent after we closed; note its close_notify."""
+        try:
+            while self._sslobj.read(PIECE):
+                pass
+        except ssl.SSLWantReadError:
+            return
+        except ssl.SSLZeroReturnError:
+            pass
+        self._tell_eof()
+
+    def _shutdown_timed_out(self) -> None:
+        if self._state is _State.SHUTDOWN:
+            self._abort(TimeoutError("no TLS close_notify from the peer in time"))
+
+    def _close_tcp(self) -> None:
+        self._cancel_timer()
+        if self._state is not _State.CLOSED and self._tcp is not None:
+            self._state = _State.CLOSED
+            self._tcp.close()
+
+    def _abort(self, exc: Exception | None) -> None:
+        if exc is not None:
+            logger.debug("TLS connection aborted: %s", exc)
+        self._cancel_timer()
+        self._state = _State.CLOSED
+        if self._tcp is not None:
+            self._tcp.abort()
+
+    def _flush(self) -> None:
+        data = self._outgoing.read()
+        if data and self._tcp is not None and not self._tcp.is_closing():
+            self._tcp.write(data)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
