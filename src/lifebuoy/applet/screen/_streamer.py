@@ -223,7 +223,9 @@ class ScreenStreamer:
         finally:
             if reader is not None:
                 loop.remove_reader(reader)
-            await self._close()
+            # Shielded: a cancelled run still frees the X connections and the
+            # encoder once the picture being encoded is done.
+            await asyncio.shield(self._close())
 
     async def _start(self) -> None:
         if self._source is None:

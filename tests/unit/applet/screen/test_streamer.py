@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -325,6 +326,38 @@ def test_refresh_sends_the_whole_picture_from_a_key_frame_once_a_second() -> Non
     first, again = console.binary(wire.VIDEO)
     assert again[6] & 1  # a key frame
     assert video_rects(again) == video_rects(first) == [(0, 0, 320, 240)]
+
+
+def test_a_stream_cancelled_while_closing_still_closes_the_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The desk stops a stream with stop() and then cancels it if it has not
+    # finished; a cancel that lands while the last picture is still being
+    # encoded must not leave the X connections open.
+    encode = Pipeline.encode
+    started = threading.Event()
+
+    def slow_encode(self: Pipeline, look: Look, level: int) -> Step:
+        started.set()
+        time.sleep(0.7)
+        return encode(self, look, level)
+
+    monkeypatch.setattr(Pipeline, "encode", slow_encode)
+    source, console = FakeSource(), Console()
+
+    async def main() -> None:
+        streamer = ScreenStreamer(console.send, source=source)
+        console.streamer = streamer
+        task = asyncio.create_task(streamer.run())
+        await until(started.is_set)
+        await streamer.stop()  # gives up waiting after 0.45 s
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await until(lambda: source.closed)
+
+    asyncio.run(main())
 
 
 def test_unknown_codec_is_refused() -> None:
