@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v Xvfb >/dev/null || missing+=(xvfb xauth)
+command -v xrandr >/dev/null || missing+=(x11-xserver-utils) # monitor changes
 command -v node >/dev/null || missing+=(nodejs)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi

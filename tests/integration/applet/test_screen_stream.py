@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -189,3 +190,31 @@ def test_cursor_shape_and_position_arrive(display: str) -> None:
     assert len(shapes[0]) == 14 + w * h * 4
     last = console.json("cursor")[-1]
     assert last == {"t": "cursor", "x": 640, "y": 480, "shape": shape, "visible": True}
+
+
+def test_a_monitor_layout_change_is_listed_again(display: str) -> None:
+    # The customer changes the resolution (a plugged-in monitor sends the same
+    # RandR events): the console is told the new monitors and size.
+    console = Console()
+    xrandr = ["xrandr", "--display", display]
+    mode = ["lb1280", "74.25", "1280", "1390", "1430", "1650"]
+    mode += ["720", "725", "730", "750"]
+
+    async def body(streamer: ScreenStreamer) -> None:
+        await until(lambda: bool(console.kind(1)))
+        subprocess.run([*xrandr, "--newmode", *mode], check=True)
+        subprocess.run([*xrandr, "--addmode", "screen", "lb1280"], check=True)
+        subprocess.run([*xrandr, "--output", "screen", "--mode", "lb1280"], check=True)
+        await until(lambda: len(console.json("screen.format")) == 2)
+
+    try:
+        asyncio.run(stream(display, console, body))
+    finally:
+        subprocess.run([*xrandr, "--output", "screen", "--mode", "1920x1080"])
+    listed = console.json("screen.monitors")
+    assert [m["width"] for m in listed[0]["monitors"]] == [1920]
+    assert [(m["width"], m["height"]) for m in listed[1]["monitors"]] == [(1280, 720)]
+    last = console.json("screen.format")[-1]
+    assert (last["width"], last["height"]) == (1280, 720)
+    key = console.kind(1)[-1]
+    assert key[6] & 1

@@ -84,4 +84,9 @@ class CaptureSource(Protocol):
         """Non-blocking: did the screen change since the last call."""
         ...
 
+    def layout_changed(self) -> bool:
+        """Did monitors come, go or change size since the last call (seen
+        by ``poll_changed``); ``monitors`` then reads them anew."""
+        ...
+
     def close(self) -> None: ...

@@ -10,7 +10,8 @@ pictures are sent in capture order. It decides from a handful of clocks:
 * a capture is *wanted* when DAMAGE says the screen changed (the source's
   descriptor turned readable), when input was injected (``nudge``: now, and
   twice shortly after, since applications answer a click over a few frames),
-  after ``select``, or, without DAMAGE, every ``poll_interval`` (and at the
+  after ``select`` or a change of the monitors (they are listed again and
+  the console told), or, without DAMAGE, every ``poll_interval`` (and at the
   full rate for a second after a change was seen);
 * a wanted capture *happens* no sooner than ``1 / max_fps`` after the last
   one (a nudge skips this) and only when the pacer has a free slot, counting
@@ -102,6 +103,8 @@ class ScreenStreamer:
         """Encodes and sends the captures handed over, in order."""
         self._queued = 0
         self._fresh = False
+        self._relist = False
+        """The monitors changed: list them again before the next capture."""
         self._refreshed_at = float("-inf")
         self._failure: Exception | None = None
         self._seq = 0
@@ -232,7 +235,18 @@ class ScreenStreamer:
             from ._x11 import X11Source  # python-xlib only when used
 
             self._source = await self._job(self._grabber, X11Source, self._display)
-        source = self._source
+        await self._list_monitors()
+        self._want(time.monotonic(), urgent=True)
+        logger.info(
+            "screen streaming started (%s, %d monitors)",
+            self._codec,
+            len(self._monitors),
+        )
+
+    async def _list_monitors(self) -> None:
+        """Read the monitors and tell the console; a selection that is gone
+        falls back to the primary monitor (or the only one)."""
+        source = self._source_now()
         self._monitors = await self._job(self._grabber, source.monitors)
         if not self._monitors:
             raise ScreenUnavailable("No monitor was found to show.")
@@ -246,12 +260,6 @@ class ScreenStreamer:
                 selected=self._selected,
             )
         )
-        self._want(time.monotonic(), urgent=True)
-        logger.info(
-            "screen streaming started (%s, %d monitors)",
-            self._codec,
-            len(self._monitors),
-        )
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> int | None:
         assert self._source is not None
@@ -264,6 +272,13 @@ class ScreenStreamer:
         if self._source is not None and self._source.poll_changed():
             now = time.monotonic()
             self._want(now, urgent=now - self._nudged_at < NUDGE_URGENT_S)
+        self._check_layout()
+
+    def _check_layout(self) -> None:
+        if self._source is not None and self._source.layout_changed():
+            logger.info("the monitors changed: listing them again")
+            self._relist = True
+            self._want(time.monotonic(), urgent=True)
 
     def _want(self, now: float, *, urgent: bool = False) -> None:
         self._wanted = min(self._wanted, now)
@@ -304,6 +319,7 @@ class ScreenStreamer:
             busy = now - self._last_change < BUSY_POLL_S
             every = self._interval if busy else self._source.poll_interval
             self._wanted = min(self._wanted, self._last_capture + every)
+        self._check_layout()
         while self._again and self._again[0] <= now:
             self._again.pop(0)
             self._wanted = min(self._wanted, now)
@@ -338,6 +354,9 @@ class ScreenStreamer:
         in_step = self._gate + self._interval
         half = self._interval / 2
         self._gate = in_step if in_step >= now + half else now + self._interval
+        if self._relist:
+            self._relist = False
+            await self._list_monitors()
         region = self._region_for(self._selected or 0)
         if self._pipeline is None:
             self._pipeline = Pipeline(self._source_now(), self._codec, region)

@@ -9,7 +9,9 @@ them apart means neither thread ever reads the other's replies.
 DAMAGE is used in its cheapest mode (``ReportNonEmpty``): the server sends
 one event when the screen goes from unchanged to changed, and the source
 subtracts the damage when it reports the change, re-arming it. A screen
-that does not change sends nothing at all.
+that does not change sends nothing at all. The same connection carries
+RandR's screen, CRTC and output change events: a monitor plugged in or a
+resolution changed makes the next ``monitors`` read the layout anew.
 """
 
 from __future__ import annotations
@@ -56,11 +58,29 @@ class X11Source:
         if self._xfixes:
             # The server refuses XFixes requests before the version is agreed.
             self._query.xfixes_query_version()
+        self._display = display
+        self._randr_event = -1
+        self._relayout = False
+        self._layout_seen = False
         self._shapes: dict[int, CursorImage] = {}
         self._pointer_at = (-1, -1)
         self._shape_checked = float("-inf")
         self._serial = 0
         self._setup_damage()
+        self._setup_randr()
+
+    def _setup_randr(self) -> None:
+        from Xlib.ext import randr
+
+        if not self._events.has_extension("RANDR"):
+            return
+        self._events.screen().root.xrandr_select_input(
+            randr.RRScreenChangeNotifyMask
+            | randr.RRCrtcChangeNotifyMask
+            | randr.RROutputChangeNotifyMask
+        )
+        self._randr_event = self._events.query_extension("RANDR").first_event
+        self._events.flush()
 
     def _setup_damage(self) -> None:
         from Xlib.ext import damage
@@ -76,6 +96,11 @@ class X11Source:
         logger.debug("DAMAGE on, event %d", self._damage_event)
 
     def monitors(self) -> list[Monitor]:
+        if self._relayout:
+            # mss reads the layout once per instance.
+            self._relayout = False
+            self._mss.close()
+            self._mss = mss.MSS(display=self._display)
         found = self._mss.monitors[1:]
         flagged = any(m.get("is_primary") for m in found)
         return [
@@ -124,6 +149,12 @@ class X11Source:
     def fileno(self) -> int | None:
         return int(self._events.fileno()) if self._damage is not None else None
 
+    def layout_changed(self) -> bool:
+        if self._damage is None:  # else poll_changed reads the events
+            self._read_randr()
+        changed, self._layout_seen = self._layout_seen, False
+        return changed
+
     def poll_changed(self) -> bool:
         if self._damage is None:
             return True
@@ -131,10 +162,20 @@ class X11Source:
         while self._events.pending_events():
             event = self._events.next_event()
             changed = changed or event.type == self._damage_event
+            self._randr(event.type)
         if changed:
             self._events.damage_subtract(self._damage)
             self._events.flush()
         return changed
+
+    def _read_randr(self) -> None:
+        while self._randr_event >= 0 and self._events.pending_events():
+            self._randr(self._events.next_event().type)
+
+    def _randr(self, kind: int) -> None:
+        # Screen change notify, then the RRNotify family (CRTC, output).
+        if 0 <= kind - self._randr_event <= 1:
+            self._layout_seen = self._relayout = True
 
     def close(self) -> None:
         for connection in (self._events, self._query):

@@ -31,6 +31,7 @@ class FakeSource:
         self.pointer_at: Pointer | None = None
         self.closed = False
         self.fail: Exception | None = None
+        self.relayout = False
 
     def monitors(self) -> list[Monitor]:
         return list(self._monitors)
@@ -52,6 +53,10 @@ class FakeSource:
 
     def poll_changed(self) -> bool:
         return True
+
+    def layout_changed(self) -> bool:
+        changed, self.relayout = self.relayout, False
+        return changed
 
     def close(self) -> None:
         self.closed = True

@@ -239,6 +239,29 @@ def test_select_and_to_screen_with_two_monitors() -> None:
     assert source.grabs[-1] == (0, 0, 520, 240)
 
 
+def test_monitors_that_change_are_listed_again_and_a_gone_one_falls_back() -> None:
+    source, console = FakeSource(TWO), Console()
+
+    async def body(streamer: ScreenStreamer) -> None:
+        await until(lambda: bool(console.json("screen.format")))
+        streamer.select(2)
+        await until(lambda: len(console.json("screen.format")) == 2)
+        source._monitors = [Monitor(1, 0, 0, 640, 480, True)]  # one, larger
+        source.canvas = np.zeros((480, 640, 4), np.uint8)
+        source.relayout = True
+        await until(lambda: len(console.json("screen.monitors")) == 2)
+        await until(lambda: len(console.json("screen.format")) == 3)
+
+    streamer = asyncio.run(streaming(source, console, body))
+    listed = console.json("screen.monitors")[-1]
+    assert [m["width"] for m in listed["monitors"]] == [640]
+    assert listed["selected"] == 1  # monitor 2 is gone
+    last = console.json("screen.format")[-1]
+    assert (last["monitor"], last["width"], last["height"]) == (1, 640, 480)
+    assert source.grabs[-1] == (0, 0, 640, 480)
+    assert streamer.to_screen(639, 479) == (639, 479)
+
+
 def test_nudge_captures_at_once() -> None:
     source, console = FakeSource(), Console()
     source.poll_interval = 10.0  # only the nudge can cause a capture
