@@ -66,13 +66,10 @@ class Step:
     format: bytes | None = None
     """A ``screen.format`` message to send before the pictures."""
     pictures: list[wire.Picture] = field(default_factory=list)
-    changed: bool = False
-    """The capture differed from the previous one."""
-    share: float = 0.0
-    """The part of the picture that changed (0 to 1)."""
     level: int | None = None
     """The quality level had to go coarser to this (a frame was too big)."""
     timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent encoding (``encode``)."""
 
 
 class Pipeline:
@@ -92,16 +89,6 @@ class Pipeline:
         self._previous = None
         self._tracker = sharp.SharpTracker(region.width, region.height)
 
-    def capture(
-        self, now: float, level: int, slots: int, sharp_allowed: bool = True
-    ) -> Step:
-        """Capture and, if anything changed, one video picture (then sharp
-        pictures in the remaining slots): ``look`` and ``encode`` in one."""
-        step = self.encode(self.look(now), level)
-        if slots > len(step.pictures) and sharp_allowed:
-            step.pictures += self._sharp(now, slots - len(step.pictures))
-        return step
-
     def look(self, now: float) -> Look:
         """Capture and find what changed; the tracker and the frame kept for
         comparison and sharp refresh move on at once, so the next ``look``
@@ -110,14 +97,13 @@ class Pipeline:
         started = time.perf_counter()
         frame = self.source.grab(r.x, r.y, r.width, r.height)
         grabbed = time.perf_counter()
-        new_format = self._previous is None
-        if self._previous is None:
+        previous = self._previous
+        if previous is None:
             rects = [Rect(0, 0, r.width, r.height)]
         else:
-            rects = changed_rects(frame, self._previous)
-        look = Look(frame, rects, now, new_format)
-        look.timings = {"capture": grabbed - started}
-        look.timings["diff"] = time.perf_counter() - grabbed
+            rects = changed_rects(frame, previous)
+        timings = {"capture": grabbed - started, "diff": time.perf_counter() - grabbed}
+        look = Look(frame, rects, now, new_format=previous is None, timings=timings)
         if rects:
             look.share = sum(rect.area for rect in rects) / (r.width * r.height)
             self._tracker.painted(rects, now)
@@ -126,10 +112,9 @@ class Pipeline:
 
     def encode(self, look: Look, level: int) -> Step:
         """The video picture for what ``look`` saw changed (none if nothing)."""
-        step = Step(timings=dict(look.timings), share=look.share)
+        step = Step()
         if not look.rects:
             return step
-        step.changed = True
         if self._encoder is not None and level < self._encoder.level:
             level = self._encoder.level if look.share < FINER_WHEN_CHANGED else level
         step.pictures.append(self._video(look.frame, look.rects, level, look.at, step))
@@ -139,7 +124,12 @@ class Pipeline:
 
     def sharp(self, now: float, slots: int) -> list[wire.Picture]:
         """Sharp pictures due now, from the last capture."""
-        return self._sharp(now, slots) if self._previous is not None else []
+        due = self._tracker.due(now)
+        if not due or self._previous is None:
+            return []
+        pictures, covered = sharp.messages(self._previous, due, slots)
+        self._tracker.sent(covered)
+        return pictures
 
     def next_sharp(self) -> float:
         """When the next sharp refresh is due (``inf``: none)."""
@@ -188,11 +178,3 @@ class Pipeline:
             height=self.region.height,
             monitor=self.region.monitor,
         )
-
-    def _sharp(self, now: float, slots: int) -> list[wire.Picture]:
-        due = self._tracker.due(now)
-        if not due or self._previous is None:
-            return []
-        pictures, covered = sharp.messages(self._previous, due, slots)
-        self._tracker.sent(covered)
-        return pictures

@@ -85,8 +85,9 @@ class CaptureSource(Protocol):
         ...
 
     def layout_changed(self) -> bool:
-        """Did monitors come, go or change size since the last call (seen
-        by ``poll_changed``); ``monitors`` then reads them anew."""
+        """Did monitors come, go or change size since the last call (with a
+        change descriptor, ``poll_changed`` reads the news and reports it as
+        a change); ``monitors`` then reads them anew."""
         ...
 
     def close(self) -> None: ...

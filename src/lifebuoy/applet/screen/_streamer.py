@@ -272,7 +272,6 @@ class ScreenStreamer:
         if self._source is not None and self._source.poll_changed():
             now = time.monotonic()
             self._want(now, urgent=now - self._nudged_at < NUDGE_URGENT_S)
-        self._check_layout()
 
     def _check_layout(self) -> None:
         if self._source is not None and self._source.layout_changed():
@@ -387,7 +386,7 @@ class ScreenStreamer:
             assert self._pipeline is not None
             encode = self._pipeline.encode
             step = await self._job(self._coder, encode, look, self._pacer.level)
-            self._timings["encode"] = step.timings.get("encode", 0.0)
+            self._timings.update(step.timings)
             if step.level is not None:
                 self._pacer.coarser(time.monotonic())
             if step.format is not None:

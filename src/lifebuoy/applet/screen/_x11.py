@@ -160,9 +160,9 @@ class X11Source:
             return True
         changed = False
         while self._events.pending_events():
-            event = self._events.next_event()
-            changed = changed or event.type == self._damage_event
-            self._randr(event.type)
+            kind = self._events.next_event().type
+            # A new layout is a changed screen too: the loop wakes for it.
+            changed = self._randr(kind) or kind == self._damage_event or changed
         if changed:
             self._events.damage_subtract(self._damage)
             self._events.flush()
@@ -172,10 +172,12 @@ class X11Source:
         while self._randr_event >= 0 and self._events.pending_events():
             self._randr(self._events.next_event().type)
 
-    def _randr(self, kind: int) -> None:
-        # Screen change notify, then the RRNotify family (CRTC, output).
-        if 0 <= kind - self._randr_event <= 1:
-            self._layout_seen = self._relayout = True
+    def _randr(self, kind: int) -> bool:
+        """Note a RandR screen change or RRNotify (CRTC, output) event."""
+        if self._randr_event < 0 or not 0 <= kind - self._randr_event <= 1:
+            return False
+        self._layout_seen = self._relayout = True
+        return True
 
     def close(self) -> None:
         for connection in (self._events, self._query):
