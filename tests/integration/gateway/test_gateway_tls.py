@@ -96,6 +96,7 @@ class Server:
             handshake_timeout=timeouts.get("handshake_timeout", 10),
             shutdown_timeout=timeouts.get("shutdown_timeout", 10),
         )
+        self.tls_files = tls_files
         self.apps: list[Recorder] = []
         self.echo = False
         self.port = 0
@@ -105,6 +106,16 @@ class Server:
         app = Recorder(echo=self.echo)
         self.apps.append(app)
         return self.listener.wrap(app)
+
+    async def connected(self) -> tuple[RawTLSClient, Recorder]:
+        """A raw client that has sent one byte, and its connection's app once
+        the handshake is done there too."""
+        client = await RawTLSClient.connect(self.port, client_context(self.tls_files))
+        await client.send(b"x")
+        app = self.apps[0]
+        await app.made
+        assert app.transport is not None
+        return client, app
 
     async def __aenter__(self) -> Server:
         loop = asyncio.get_running_loop()
@@ -236,11 +247,7 @@ def test_tls_layer_close_waits_for_the_peers_close_notify(
 ) -> None:
     async def test() -> None:
         async with Server(tls_files, shutdown_timeout=10) as server:
-            client = await RawTLSClient.connect(server.port, client_context(tls_files))
-            await client.send(b"x")
-            app = server.apps[0]
-            await app.made
-            assert app.transport is not None
+            client, app = await server.connected()
             app.transport.write(b"goodbye")
             app.transport.close()
             assert app.transport.is_closing()
@@ -286,11 +293,7 @@ def test_tls_layer_gives_up_on_a_silent_peer_after_the_shutdown_timeout(
 ) -> None:
     async def test() -> None:
         async with Server(tls_files, shutdown_timeout=0.3) as server:
-            client = await RawTLSClient.connect(server.port, client_context(tls_files))
-            await client.send(b"x")
-            app = server.apps[0]
-            await app.made
-            assert app.transport is not None
+            client, app = await server.connected()
             app.transport.close()
             async with asyncio.timeout(5):
                 await app.lost  # the client never answers
@@ -381,11 +384,7 @@ def test_tls_layer_closes_cleanly_while_reading_is_paused(
 ) -> None:
     async def test() -> None:
         async with Server(tls_files, shutdown_timeout=10) as server:
-            client = await RawTLSClient.connect(server.port, client_context(tls_files))
-            await client.send(b"x")
-            app = server.apps[0]
-            await app.made
-            assert app.transport is not None
+            client, app = await server.connected()
             app.transport.pause_reading()
             await client.send(b"unread")
             await asyncio.sleep(0.1)
