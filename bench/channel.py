@@ -18,12 +18,24 @@ gateway_cpu_s_per_gib, ends_cpu_s_per_gib for sender plus receiver), ``rtt``
 ``relay``), ``browser`` (browser_mib_s: a Python customer to a Chromium
 technician decrypting with WebCrypto; see ``bench/_browser.py``).
 ``--only relay,rtt`` takes about 20 s.
+
+Two more parts explain ``relay_vs_splice`` rather than measure a goal (see
+``docs/decisions/0016-tls-sets-the-relay-ratio.md``): ``plain`` runs the same
+relay with the gateway's two hops unencrypted (plain_relay_mib_s,
+plain_gateway_cpu_s_per_gib, plain_ends_cpu_s_per_gib, and
+plain_relay_vs_splice with ``splice``), and ``tls`` times one TLS pass on this
+machine: Python's ``ssl`` encrypting and decrypting through memory BIOs as the
+gateway does (tls_pass_cpu_s_per_gib), beside the channel's own AES-256-GCM
+(channel_aead_cpu_s_per_gib). They run by default; the relay makes four such
+TLS passes (the sender's, two in the gateway, the receiver's), the splice
+none.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -60,11 +72,12 @@ from lifebuoy.gateway import (
 from lifebuoy.protocol import Channel, aio, issue_key_certificate
 from lifebuoy.protocol import Role as ChannelRole
 from lifebuoy.testing.certs import self_signed_certificate
+from lifebuoy.tls import pinned_context
 
 MIB = 2**20
 MESSAGE = MIB
 """Channel messages of the largest size (docs/protocol.md, "Limits")."""
-PARTS = ("idle", "relay", "rtt", "splice", "browser")
+PARTS = ("idle", "relay", "rtt", "splice", "browser", "plain", "tls")
 
 
 # Event loop and limits.
@@ -97,7 +110,7 @@ class Site:
     def __init__(self, cert: Path, site_key: bytes) -> None:
         self.cert = cert
         self.key = Ed25519PrivateKey.from_private_bytes(site_key)
-        self.ssl = ssl.create_default_context(cafile=str(cert))
+        self.ssl = pinned_context(cafile=cert)
 
     def ticket(self, session_id: str, role: Role) -> str:
         return issue_ticket(self.key, "k1", session_id, role, "bench", 600, time.time())
@@ -117,9 +130,10 @@ class Site:
         return ws
 
     async def channel_end(
-        self, port: int, session_id: str, role: ChannelRole
+        self, port: int, session_id: str, role: ChannelRole, *, tls: bool = True
     ) -> aio.ChannelConnection:
-        """One end of a session speaking the real channel through the gateway."""
+        """One end of a session speaking the real channel through the gateway
+        (``tls=False`` for a gateway listening without TLS)."""
         key = X25519PrivateKey.generate()
         now = int(time.time())
         certificate = issue_key_certificate(
@@ -144,6 +158,8 @@ class Site:
         async def tickets(gateway_url: str) -> str:
             return self.ticket(session_id, Role(role.label))
 
+        if not tls:
+            return await aio.connect(channel, [f"ws://127.0.0.1:{port}"], tickets)
         return await aio.connect(
             channel, [f"wss://127.0.0.1:{port}"], tickets, ssl_context=self.ssl
         )
@@ -161,15 +177,17 @@ async def _pair(site: Site, port: int, session_id: str) -> tuple[ClientConnectio
 # The gateway process.
 
 
-def gateway_process(cert: Path, key: Path, public_key: bytes, pipe: Connection) -> None:
+def gateway_process(
+    cert: Path, key: Path, public_key: bytes, tls: bool, pipe: Connection
+) -> None:
     _raise_file_limit()
     limits = Limits(max_connections_per_address=100_000, max_connections=100_000)
     config = GatewayConfig(
         site_keys={"k1": _public_key(public_key)},
         host="127.0.0.1",
         port=0,
-        tls_cert=cert,
-        tls_key=key,
+        tls_cert=cert if tls else None,
+        tls_key=key if tls else None,
         limits=limits,
     )
 
@@ -190,12 +208,15 @@ def _public_key(raw: bytes) -> Any:
 class GatewayProcess:
     """A gateway in a child process, with psutil on it."""
 
-    def __init__(self, cert: Path, key: Path, site_key: Ed25519PrivateKey) -> None:
+    def __init__(
+        self, cert: Path, key: Path, site_key: Ed25519PrivateKey, *, tls: bool = True
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         public = site_key.public_key().public_bytes_raw()
+        self.tls = tls
         self._process = context.Process(
-            target=gateway_process, args=(cert, key, public, child), daemon=True
+            target=gateway_process, args=(cert, key, public, tls, child), daemon=True
         )
         self._process.start()
         self.port: int = self._pipe.recv()
@@ -225,6 +246,7 @@ def relay_end_process(
     port: int,
     role: ChannelRole,
     total: int,
+    tls: bool,
     pipe: Connection,
 ) -> None:
     """The customer sends ``total`` bytes in 1 MiB messages when told to; the
@@ -251,7 +273,7 @@ def relay_end_process(
         await connection.wait_closed()
 
     async def run() -> None:
-        connection = await site.channel_end(port, "bulk", role)
+        connection = await site.channel_end(port, "bulk", role, tls=tls)
         pipe.send("ready")
         if role is ChannelRole.CUSTOMER:
             await send(connection)
@@ -267,7 +289,7 @@ def relay_throughput(
     """MiB/s through the gateway; CPU seconds of the gateway and of both ends."""
     private = site_key.private_bytes_raw()
     ends = [
-        _spawn(relay_end_process, cert, private, gateway.port, role, total)
+        _spawn(relay_end_process, cert, private, gateway.port, role, total, gateway.tls)
         for role in (ChannelRole.TECHNICIAN, ChannelRole.CUSTOMER)
     ]
     (receiver, receiving), (sender, sending) = ends
@@ -404,6 +426,56 @@ def splice_throughput(total: int) -> float:
     return total / MIB / (end - start)
 
 
+# What one TLS pass costs here, for comparison.
+
+
+def tls_pass_cpu(cert: Path, key: Path, total: int) -> float:
+    """CPU seconds per GiB for one TLS pass: Python's ``ssl`` encrypting
+    ``total`` bytes in 1 MiB writes and decrypting them, through memory BIOs
+    and in 256 KiB reads as the gateway's TLS layer does; the mean of the two.
+    Everything stays in one process and in the CPU's caches, so this is what
+    a pass costs at best."""
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    to_server, from_server = ssl.MemoryBIO(), ssl.MemoryBIO()
+    to_client, from_client = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = server_context.wrap_bio(to_server, from_server, server_side=True)
+    client = client_context.wrap_bio(
+        to_client, from_client, server_hostname="127.0.0.1"
+    )
+    for _ in range(4):  # the TLS 1.3 handshake needs two flights each way
+        for end in (client, server):
+            with contextlib.suppress(ssl.SSLWantReadError):
+                end.do_handshake()
+        to_server.write(from_client.read())
+        to_client.write(from_server.read())
+    message, buffer = os.urandom(MESSAGE), bytearray(256 * 1024)
+    encrypting = decrypting = 0.0
+    for _ in range(total // MESSAGE):
+        start = time.process_time()
+        client.write(message)
+        wire = memoryview(from_client.read())
+        middle = time.process_time()
+        for offset in range(0, len(wire), len(buffer)):
+            to_server.write(wire[offset : offset + len(buffer)])
+            with contextlib.suppress(ssl.SSLWantReadError):
+                while server.read(len(buffer), buffer):
+                    pass
+        encrypting += middle - start
+        decrypting += time.process_time() - middle
+    return (encrypting + decrypting) / 2 / (total / 2**30)
+
+
+def aead_cpu(total: int) -> float:
+    """CPU seconds per GiB for the channel's own AES-256-GCM (encrypt)."""
+    aead, message = AESGCM(os.urandom(32)), os.urandom(MESSAGE)
+    start = time.process_time()
+    for counter in range(total // MESSAGE):
+        aead.encrypt(struct.pack(">4xQ", counter), message, None)
+    return (time.process_time() - start) / (total / 2**30)
+
+
 def _spawn(target: Callable[..., None], *args: Any) -> tuple[Any, Connection]:
     context = multiprocessing.get_context("spawn")
     pipe, child = context.Pipe()
@@ -481,6 +553,54 @@ def _session_capacity(wanted: int) -> int:
 
 # Main.
 
+ROUNDS = 3
+"""Turns of the relay, plain relay and splice measurements (one with --quick)."""
+
+
+def throughputs(
+    paths: list[str],
+    cert: Path,
+    site_key: Ed25519PrivateKey,
+    gateways: dict[str, GatewayProcess],
+    total: int,
+    rounds: int,
+) -> dict[str, float]:
+    """Median figures of the paths ``relay`` and ``plain`` (through the
+    gateways of those names) and ``splice``, measured in turns so that the
+    machine's other load falls on each alike. A ratio to the splice is the
+    median of the ratios within each turn."""
+    runs: dict[str, list[tuple[float, float, float]]] = {path: [] for path in paths}
+    for _ in range(rounds):
+        for path in paths:
+            if path == "splice":
+                runs[path].append((splice_throughput(total), 0.0, 0.0))
+            else:
+                runs[path].append(
+                    relay_throughput(cert, site_key, gateways[path], total)
+                )
+    gib = total / 2**30
+    results: dict[str, float] = {}
+    for path, prefix in (("relay", ""), ("plain", "plain_")):
+        if path not in runs:
+            continue
+        mib_s, gateway_cpu, ends_cpu = zip(*runs[path], strict=True)
+        results[f"{prefix}relay_mib_s"] = round(statistics.median(mib_s), 1)
+        cpu = statistics.median(gateway_cpu) / gib
+        results[f"{prefix}gateway_cpu_s_per_gib"] = round(cpu, 2)
+        results[f"{prefix}ends_cpu_s_per_gib"] = round(
+            statistics.median(ends_cpu) / gib, 2
+        )
+        if "splice" in runs:
+            ratios = [
+                run[0] / splice[0]
+                for run, splice in zip(runs[path], runs["splice"], strict=True)
+            ]
+            results[f"{prefix}relay_vs_splice"] = round(statistics.median(ratios), 3)
+    if "splice" in runs:
+        splice = statistics.median(run[0] for run in runs["splice"])
+        results["splice_mib_s"] = round(splice, 1)
+    return results
+
 
 def run_parts(parts: Iterable[str], *, quick: bool = False) -> dict[str, Any]:
     """Measure the named parts (see ``PARTS``) and return the results.
@@ -509,35 +629,34 @@ def run_parts(parts: Iterable[str], *, quick: bool = False) -> dict[str, Any]:
             )
             results.update(idle_sessions=sessions, idle_session_kib=round(kib, 1))
 
-        if wanted & {"relay", "rtt"}:
-            gateway = GatewayProcess(cert, key, site_key)
-            try:
-                if "relay" in wanted:
-                    relay, cpu, ends = relay_throughput(cert, site_key, gateway, total)
-                    gib = total / 2**30
-                    results.update(
-                        relay_mib_s=round(relay, 1),
-                        gateway_cpu_s_per_gib=round(cpu / gib, 2),
-                        ends_cpu_s_per_gib=round(ends / gib, 2),
-                    )
-                if "rtt" in wanted:
-                    samples = round_trips(cert, site_key, gateway, 5000)
-                    results.update(
-                        rtt_p50_ms=round(statistics.median(samples), 3),
-                        rtt_p99_ms=round(statistics.quantiles(samples, n=100)[98], 3),
-                    )
-            finally:
+        paths = [path for path in ("relay", "plain", "splice") if path in wanted]
+        gateways: dict[str, GatewayProcess] = {}
+        try:
+            if wanted & {"relay", "rtt"}:
+                gateways["relay"] = GatewayProcess(cert, key, site_key)
+            if "plain" in wanted:
+                gateways["plain"] = GatewayProcess(cert, key, site_key, tls=False)
+            rounds = 1 if quick else ROUNDS
+            results.update(throughputs(paths, cert, site_key, gateways, total, rounds))
+            if "rtt" in wanted:
+                samples = round_trips(cert, site_key, gateways["relay"], 5000)
+                results.update(
+                    rtt_p50_ms=round(statistics.median(samples), 3),
+                    rtt_p99_ms=round(statistics.quantiles(samples, n=100)[98], 3),
+                )
+        finally:
+            for gateway in gateways.values():
                 gateway.stop()
+
+        if "tls" in wanted:
+            results.update(
+                tls_pass_cpu_s_per_gib=round(tls_pass_cpu(cert, key, total), 3),
+                channel_aead_cpu_s_per_gib=round(aead_cpu(total), 3),
+            )
 
         if "browser" in wanted:
             browser = measure_browser_mib_s(total // MIB)
             results["browser_mib_s"] = round(browser["browser_mib_s"], 1)
-
-        if "splice" in wanted:
-            splice = splice_throughput(total)
-            results["splice_mib_s"] = round(splice, 1)
-            if "relay_mib_s" in results:
-                results["relay_vs_splice"] = round(results["relay_mib_s"] / splice, 3)
     return results
 
 

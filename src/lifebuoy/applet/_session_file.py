@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ..tls import pinned_context
 from ._errors import SessionFileError
 
 __all__ = [
@@ -76,7 +77,7 @@ class SessionFile:
         """TLS settings for the site and the gateways."""
         if self.site_ca_pem is None:
             return ssl.create_default_context()
-        return ssl.create_default_context(cadata=self.site_ca_pem)
+        return pinned_context(cadata=self.site_ca_pem)
 
 
 def load_session_file(path: Path) -> SessionFile:

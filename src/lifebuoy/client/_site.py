@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..protocol.aio import ReconnectPolicy
+from ..tls import pinned_context
 from ._errors import LoginFailed, SiteRefused, SiteUnreachable
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def _ssl_context(verify: str | Path | ssl.SSLContext | bool) -> ssl.SSLContext:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         return context
-    return ssl.create_default_context(cafile=str(verify))
+    return pinned_context(cafile=verify)
 
 
 def _json(answer: httpx.Response) -> dict[str, Any]:

@@ -60,7 +60,11 @@ class GatewayConfig:
     tls_key: Path | None = None
     """PEM private key of the certificate (defaults to the ``tls_cert`` file)."""
     ssl_context: ssl.SSLContext | None = field(default=None, compare=False)
-    """A ready TLS context, used instead of ``tls_cert``/``tls_key``."""
+    """A ready TLS context, used instead of ``tls_cert``/``tls_key`` (with
+    Python's ``ssl``: the faster TLS engine needs the files)."""
+    tls_engine: str | None = None
+    """``"openssl"`` or ``"system"`` to choose the TLS engine; by default the
+    one `lifebuoy.tls.engine_kind` names (docs/decisions/0016-tls-engine.md)."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to connect, e.g. ``("https://support.example",)``."""
     limits: Limits = field(default_factory=Limits)
@@ -76,6 +80,13 @@ class GatewayConfig:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.tls_cert, self.tls_key)
         return context
+
+    def tls_files(self) -> tuple[Path | None, Path | None]:
+        """The certificate chain and key files to serve with, when given as
+        files rather than as a ready context."""
+        if self.ssl_context is not None:
+            return None, None
+        return self.tls_cert, self.tls_key
 
 
 def load_site_keys(paths: Iterable[tuple[str, Path]]) -> dict[str, Ed25519PublicKey]:

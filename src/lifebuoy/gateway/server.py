@@ -25,6 +25,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Origin
 
 from lifebuoy.protocol.aio import keep_heap_mapped
+from lifebuoy.tls import TLSSettings, server_engines
 
 from ._connection import GatewayConnection
 from ._errors import (
@@ -36,7 +37,6 @@ from ._errors import (
 )
 from ._keepalive import KEEPALIVE_TIMEOUT, keep_alive
 from ._pairing import Action, Close, Notify, Pairing, Report, Session
-from ._tls import TLSListener
 from .config import GatewayConfig
 from .reporting import NullReporter, Reporter
 from .tickets import Role, Ticket, verify_ticket
@@ -96,11 +96,14 @@ class Gateway:
         context = self.config.server_ssl_context()
         if context is None:
             logger.warning("serving without TLS: put a TLS proxy in front")
-        # TLS is the gateway's own layer (see _tls), not the event loop's.
+        # TLS is Lifebuoy's own layer (lifebuoy.tls), not the event loop's.
         tls = None
         if context is not None:
-            tls = TLSListener(
-                context,
+            engines = server_engines(
+                context, *self.config.tls_files(), kind=self.config.tls_engine
+            )
+            tls = TLSSettings(
+                engines,
                 handshake_timeout=OPEN_TIMEOUT,
                 shutdown_timeout=limits.close_timeout,
             )
@@ -365,7 +368,7 @@ async def run_gateway(config: GatewayConfig, reporter: Reporter | None = None) -
     await Gateway(config, reporter).serve_forever()
 
 
-def _connection_factory(tls: TLSListener | None) -> type[ServerConnection]:
+def _connection_factory(tls: TLSSettings | None) -> type[ServerConnection]:
     """What ``serve`` calls for each accepted socket: its asyncio protocol.
 
     With TLS, that is a `TLSLayer` above which the connection is made once the

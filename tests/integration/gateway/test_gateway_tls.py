@@ -1,4 +1,5 @@
-"""The gateway's TLS layer on real sockets, under asyncio's loop and uvloop.
+"""The TLS layer on real sockets, under asyncio's loop and uvloop, on both
+TLS engines.
 
 The application above the layer is a recorder; the client is either asyncio's
 own TLS streams or `RawTLSClient`, which lets a test decide every record it
@@ -17,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from lifebuoy.gateway._tls import PIECE, TLSListener
+from lifebuoy.tls import (
+    PIECE,
+    OpenSSLEngine,
+    SystemEngine,
+    TLSSettings,
+    server_engines,
+)
 
 try:
     import uvloop
@@ -28,6 +35,13 @@ LOOPS = [
     "asyncio",
     pytest.param("uvloop", marks=pytest.mark.skipif(not uvloop, reason="no uvloop")),
 ]
+
+
+@pytest.fixture(autouse=True, params=["system", "openssl"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both TLS engines (lifebuoy.tls._engine)."""
+    monkeypatch.setenv("LIFEBUOY_TLS_ENGINE", request.param)
+    return str(request.param)
 
 
 def run(loop: str, test: Coroutine[Any, Any, None]) -> None:
@@ -91,8 +105,8 @@ class Server:
     def __init__(self, tls_files: tuple[Path, Path], **timeouts: float) -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(*tls_files)
-        self.listener = TLSListener(
-            context,
+        self.listener = TLSSettings(
+            server_engines(context, *tls_files),
             handshake_timeout=timeouts.get("handshake_timeout", 10),
             shutdown_timeout=timeouts.get("shutdown_timeout", 10),
         )
@@ -199,7 +213,7 @@ class RawTLSClient:
 
 @pytest.mark.parametrize("loop", LOOPS)
 def test_tls_layer_carries_bytes_both_ways_unchanged(
-    loop: str, tls_files: tuple[Path, Path]
+    loop: str, engine: str, tls_files: tuple[Path, Path]
 ) -> None:
     async def test() -> None:
         async with Server(tls_files) as server:
@@ -216,7 +230,14 @@ def test_tls_layer_carries_bytes_both_ways_unchanged(
             assert app.transport.get_extra_info("peername") == writer.get_extra_info(
                 "sockname"
             )
-            assert isinstance(app.transport.get_extra_info("ssl_object"), ssl.SSLObject)
+            tls = app.transport.get_extra_info("ssl_object")
+            assert isinstance(
+                tls, OpenSSLEngine if engine == "openssl" else SystemEngine
+            )
+            assert tls.version() == writer.get_extra_info("ssl_object").version()
+            assert app.transport.get_extra_info("cipher") == writer.get_extra_info(
+                "cipher"
+            )
             writer.close()
             assert await app.lost is None
 

@@ -12,8 +12,10 @@ import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from lifebuoy.tls import connect
 
 from .. import Role
 from ._errors import GatewayUnavailable

@@ -1,4 +1,4 @@
-"""TLS for the gateway's connections, without a read buffer per connection.
+"""TLS for Lifebuoy's connections, without a read buffer per connection.
 
 uvloop's TLS layer (asyncio's too) gives every connection a read buffer of its
 own, 256 KiB. An idle connection touches only its first and last pages, but
@@ -8,13 +8,14 @@ of the connection, room for the largest chunk that ever went through them:
 after one 1 MiB message each way about 1.7 MiB, even once the session is idle.
 
 `TLSLayer` stands between the event loop's plain TCP transport and a
-``websockets`` connection and does the same work with the same
-``ssl.SSLObject``: the handshake (with the same timeout), reading, writing,
-and close_notify both ways (with the same shutdown timeout). Only where bytes
-wait differs:
+``websockets`` connection and does the same work: the handshake (with the
+same timeout), reading, writing, and close_notify both ways (with the same
+shutdown timeout), on an engine (``_engine``: Python's ``ssl.SSLObject``, or
+the OpenSSL that ``cryptography`` ships). Only where bytes wait differs:
 
-* one read buffer per listening socket, shared by its connections: the event
-  loop fills it and `TLSLayer.buffer_updated` hands it to OpenSSL at once;
+* one read buffer per listening socket, shared by its connections (a client
+  has its own): the event loop fills it and `TLSLayer.buffer_updated` hands
+  it to OpenSSL at once;
 * bytes go into and out of OpenSSL at most `PIECE` at a time, so its memory
   BIOs never hold more than about that (a piece larger than a few records
   costs no CPU: see ``docs/decisions/0015-gateway-tls-layer.md``);
@@ -33,11 +34,14 @@ import asyncio
 import enum
 import logging
 import ssl
+from collections.abc import Callable
 from typing import Any, cast
+
+from ._engine import EngineFactory
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PIECE", "READ_SIZE", "TLSLayer", "TLSListener"]
+__all__ = ["PIECE", "READ_SIZE", "TLSLayer", "TLSSettings"]
 
 READ_SIZE = 256 * 1024
 """Bytes read from a socket at once, into the listener's shared buffer."""
@@ -58,17 +62,17 @@ class _Outcome(enum.Enum):
     FAILED = "failed"  # a TLS error: the connection was aborted
 
 
-class TLSListener:
-    """What the connections of one listening socket share."""
+class TLSSettings:
+    """What the connections of one listening socket (or one client) share."""
 
     def __init__(
         self,
-        context: ssl.SSLContext,
+        engines: EngineFactory,
         *,
         handshake_timeout: float,
         shutdown_timeout: float,
     ) -> None:
-        self.context = context
+        self.engines = engines
         self.handshake_timeout = handshake_timeout
         self.shutdown_timeout = shutdown_timeout
         self.buffer = memoryview(bytearray(READ_SIZE))
@@ -79,25 +83,29 @@ class TLSListener:
 
 
 class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
-    """A server-side TLS connection: a protocol below, a transport above."""
+    """A TLS connection: a protocol below, a transport above.
+
+    ``on_handshake``, when set, is called once: with ``None`` when the
+    handshake is done (just after the application's ``connection_made``), or
+    with the exception that ended the connection before.
+    """
 
     __slots__ = (
         "_app",
         "_app_made",
         "_app_paused_writing",
+        "_engine",
         "_eof_told",
-        "_incoming",
         "_listener",
-        "_outgoing",
         "_reading_paused",
-        "_sslobj",
         "_stash",
         "_state",
         "_tcp",
         "_timer",
+        "on_handshake",
     )
 
-    def __init__(self, listener: TLSListener, app: asyncio.Protocol) -> None:
+    def __init__(self, listener: TLSSettings, app: asyncio.Protocol) -> None:
         super().__init__()
         self._listener = listener
         self._app = app
@@ -109,11 +117,8 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         self._state = _State.HANDSHAKE
         self._tcp: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._incoming = ssl.MemoryBIO()
-        self._outgoing = ssl.MemoryBIO()
-        self._sslobj = listener.context.wrap_bio(
-            self._incoming, self._outgoing, server_side=True
-        )
+        self._engine = listener.engines()
+        self.on_handshake: Callable[[BaseException | None], None] | None = None
 
     # Protocol: events from the TCP transport.
 
@@ -131,7 +136,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
     def buffer_updated(self, nbytes: int) -> None:
         received = self._listener.buffer[:nbytes]
         if self._state is _State.HANDSHAKE:
-            self._incoming.write(received)
+            self._engine.feed(received)
             self._handshake()
         elif self._state is _State.OPEN:
             if self._reading_paused or self._stash:
@@ -139,7 +144,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
             else:
                 self._receive(received)
         elif self._state is _State.SHUTDOWN:
-            self._incoming.write(received)
+            self._engine.feed(received)
             self._shutdown()
 
     def eof_received(self) -> bool:
@@ -155,6 +160,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         self._state = _State.CLOSED
         self._cancel_timer()
         self._stash.clear()
+        self._handshake_ended(exc or ConnectionResetError("connection lost"))
         if self._app_made:
             self._app_made = False
             asyncio.get_running_loop().call_soon(self._app.connection_lost, exc)
@@ -178,13 +184,13 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         view = memoryview(data)
         try:
             if len(view) <= PIECE:
-                self._sslobj.write(view)
-                self._tcp.write(self._outgoing.read())
+                self._engine.write(view)
+                self._tcp.write(self._engine.take())
                 return
             pieces = []
             for start in range(0, len(view), PIECE):
-                self._sslobj.write(view[start : start + PIECE])
-                pieces.append(self._outgoing.read())
+                self._engine.write(view[start : start + PIECE])
+                pieces.append(self._engine.take())
             self._tcp.writelines(pieces)
         except ssl.SSLError as exc:
             self._abort(exc)
@@ -206,7 +212,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
             # The peer's close_notify may be in the stash, or still to come
             # while the application has paused reading.
             for data in self._stash:
-                self._incoming.write(data)
+                self._engine.feed(data)
             self._stash.clear()
             if self._reading_paused and self._tcp is not None:
                 self._tcp.resume_reading()
@@ -255,13 +261,11 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         if name == "ssl_object":
-            return self._sslobj
-        if name == "sslcontext":
-            return self._listener.context
+            return self._engine
         if name == "peercert" and self._state is not _State.HANDSHAKE:
-            return self._sslobj.getpeercert()
+            return self._engine.getpeercert()
         if name == "cipher":
-            return self._sslobj.cipher()
+            return self._engine.cipher()
         if self._tcp is None:
             return default
         return self._tcp.get_extra_info(name, default)
@@ -277,7 +281,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
 
     def _handshake(self) -> None:
         try:
-            self._sslobj.do_handshake()
+            self._engine.do_handshake()
         except ssl.SSLWantReadError:
             self._flush()
             return
@@ -291,6 +295,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         self._state = _State.OPEN
         self._app_made = True
         self._app.connection_made(self)
+        self._handshake_ended(None)
         # Like uvloop: the application sees its first data after a turn of
         # the loop, once connection_made() has had its effects.
         asyncio.get_running_loop().call_soon(self._receive_stashed)
@@ -299,6 +304,11 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         if self._state is _State.HANDSHAKE:
             timeout = self._listener.handshake_timeout
             self._abort(ConnectionAbortedError(f"no TLS handshake in {timeout} s"))
+
+    def _handshake_ended(self, exc: BaseException | None) -> None:
+        if self.on_handshake is not None:
+            on_handshake, self.on_handshake = self.on_handshake, None
+            on_handshake(exc)
 
     # Reading.
 
@@ -323,7 +333,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
     def _feed(self, data: memoryview, plaintext: list[bytes]) -> _Outcome:
         outcome = _Outcome.MORE
         for start in range(0, len(data), PIECE):
-            self._incoming.write(data[start : start + PIECE])
+            self._engine.feed(data[start : start + PIECE])
             outcome = self._decrypt(plaintext)
             if outcome is not _Outcome.MORE:
                 break
@@ -331,12 +341,12 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
 
     def _decrypt(self, plaintext: list[bytes]) -> _Outcome:
         """Append to ``plaintext`` what OpenSSL can decrypt now."""
-        sslobj, incoming = self._sslobj, self._incoming
+        engine = self._engine
         try:
             # Checking before reading avoids most SSLWantReadError, which
             # costs more than a read (uvloop does the same).
-            while incoming.pending or sslobj.pending():
-                chunk = sslobj.read(PIECE)
+            while engine.has_input() or engine.pending():
+                chunk = engine.read(PIECE)
                 if not chunk:
                     return _Outcome.PEER_CLOSED
                 plaintext.append(chunk)
@@ -374,7 +384,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         """Send close_notify; close the socket once the peer's has come."""
         try:
             self._discard_plaintext()
-            self._sslobj.unwrap()
+            self._engine.unwrap()
         except ssl.SSLWantReadError:
             self._flush()
             return
@@ -387,7 +397,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
     def _discard_plaintext(self) -> None:
         """Skip data the peer sent after we closed; note its close_notify."""
         try:
-            while self._sslobj.read(PIECE):
+            while self._engine.read(PIECE):
                 pass
         except ssl.SSLWantReadError:
             return
@@ -408,13 +418,15 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
     def _abort(self, exc: Exception | None) -> None:
         if exc is not None:
             logger.debug("TLS connection aborted: %s", exc)
+        if self._state is _State.HANDSHAKE:
+            self._handshake_ended(exc or ConnectionAbortedError("TLS aborted"))
         self._cancel_timer()
         self._state = _State.CLOSED
         if self._tcp is not None:
             self._tcp.abort()
 
     def _flush(self) -> None:
-        data = self._outgoing.read()
+        data = self._engine.take()
         if data and self._tcp is not None and not self._tcp.is_closing():
             self._tcp.write(data)
 

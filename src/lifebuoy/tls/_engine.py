@@ -1,0 +1,486 @@
+"""TLS engines: one TLS connection's state, bytes in and bytes out.
+
+An engine is what `TLSLayer` drives: ciphertext is fed in and taken out,
+plaintext is read and written, the handshake and close_notify are run. Two
+engines do this, with the same behaviour and the same exceptions (the ``ssl``
+module's):
+
+* `SystemEngine`: Python's ``ssl.SSLObject`` over two ``ssl.MemoryBIO``, on
+  the OpenSSL the system's Python was built with.
+* `OpenSSLEngine`: the OpenSSL that ``cryptography`` ships, through
+  pyOpenSSL. Where the system's OpenSSL is older, its AES-GCM is much slower
+  (on the development machine 5.4 GB/s against 18 GB/s, OpenSSL 3.0.19
+  against 4.0), and TLS is most of what relaying a session costs
+  (``docs/decisions/0016-tls-engine.md``).
+
+pyOpenSSL's own ``recv_into``, ``send`` and ``bio_read`` go through Python
+code on every call, and OpenSSL hands out one 16 KiB record per read, so the
+data path here calls ``SSL_read``, ``SSL_write``, ``BIO_read`` and
+``BIO_write`` directly on the bindings pyOpenSSL itself uses (``OpenSSL._util``)
+and leaves everything else to pyOpenSSL: contexts, certificates, the
+handshake, shutdown and turning OpenSSL's errors into exceptions. Those
+bindings are not a public interface: `openssl_engine_available` checks that
+every function this module needs is there, and when one is missing Lifebuoy
+uses `SystemEngine` (as it does when ``LIFEBUOY_TLS_ENGINE=system``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import ssl
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Engine",
+    "EngineFactory",
+    "OpenSSLEngine",
+    "PinnedContext",
+    "SystemEngine",
+    "client_engines",
+    "engine_kind",
+    "openssl_engine_available",
+    "pinned_context",
+    "server_engines",
+]
+
+TAKE_SIZE = 256 * 1024
+"""Bytes taken out of OpenSSL's outgoing buffer at once."""
+READ_SIZE = 64 * 1024
+"""Plaintext bytes read at once (OpenSSL gives at most one record, 16 KiB)."""
+
+# The TLS 1.2 cipher list of Python's ssl.create_default_context(), so both
+# engines offer the same; TLS 1.3 suites are OpenSSL's defaults in both.
+_CIPHERS = (
+    b"@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:"
+    b"!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+)
+
+
+class Engine(Protocol):
+    """One TLS connection, sans I/O. Errors are the ``ssl`` module's."""
+
+    def do_handshake(self) -> None:
+        """Advance the handshake; ``ssl.SSLWantReadError`` until it is done."""
+
+    def feed(self, data: bytes | memoryview) -> None:
+        """Ciphertext received from the peer."""
+
+    def has_input(self) -> bool:
+        """Whether fed ciphertext may not have been read yet."""
+
+    def pending(self) -> int:
+        """Plaintext bytes decrypted and not read yet."""
+
+    def read(self, size: int) -> bytes:
+        """Plaintext; ``ssl.SSLWantReadError`` when more ciphertext is needed,
+        b"" once the peer's close_notify has come (as ``ssl`` does)."""
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Encrypt all of ``data``."""
+
+    def take(self) -> bytes:
+        """Ciphertext to send to the peer (b"" when there is none)."""
+
+    def unwrap(self) -> None:
+        """Send close_notify; ``ssl.SSLWantReadError`` until the peer's came."""
+
+    def cipher(self) -> tuple[str, str, int] | None: ...
+
+    def version(self) -> str | None: ...
+
+    def getpeercert(self) -> dict[str, Any] | None: ...
+
+
+EngineFactory = Callable[[], Engine]
+"""Makes the engine of each new connection."""
+
+
+# Python's ssl module.
+
+
+class SystemEngine:
+    """``ssl.SSLObject`` on the system's OpenSSL."""
+
+    __slots__ = ("_incoming", "_outgoing", "_sslobj")
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        *,
+        server_side: bool,
+        server_hostname: str | None = None,
+    ) -> None:
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._sslobj = context.wrap_bio(
+            self._incoming,
+            self._outgoing,
+            server_side=server_side,
+            server_hostname=server_hostname,
+        )
+
+    def do_handshake(self) -> None:
+        self._sslobj.do_handshake()
+
+    def feed(self, data: bytes | memoryview) -> None:
+        self._incoming.write(data)
+
+    def has_input(self) -> bool:
+        return self._incoming.pending > 0
+
+    def pending(self) -> int:
+        return self._sslobj.pending()
+
+    def read(self, size: int) -> bytes:
+        return self._sslobj.read(size)
+
+    def write(self, data: bytes | memoryview) -> None:
+        self._sslobj.write(data)
+
+    def take(self) -> bytes:
+        return self._outgoing.read()
+
+    def unwrap(self) -> None:
+        self._sslobj.unwrap()
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        return self._sslobj.cipher()
+
+    def version(self) -> str | None:
+        return self._sslobj.version()
+
+    def getpeercert(self) -> dict[str, Any] | None:
+        return self._sslobj.getpeercert()
+
+
+# cryptography's OpenSSL, through pyOpenSSL.
+
+try:
+    from OpenSSL import SSL, crypto
+    from OpenSSL._util import ffi as _ffi
+    from OpenSSL._util import lib as _lib
+except ImportError:  # pragma: no cover - pyOpenSSL is a dependency
+    _lib = None
+
+_NEEDED = (
+    "SSL_read",
+    "SSL_write",
+    "SSL_pending",
+    "SSL_clear_mode",
+    "SSL_MODE_ENABLE_PARTIAL_WRITE",
+    "SSL_MODE_RELEASE_BUFFERS",
+    "SSL_get0_param",
+    "BIO_read",
+    "BIO_write",
+    "X509_VERIFY_PARAM_set1_host",
+    "X509_VERIFY_PARAM_set1_ip",
+    "X509_VERIFY_PARAM_set_hostflags",
+)
+_NO_PARTIAL_WILDCARDS = 0x4  # X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, as ssl sets
+
+
+def openssl_engine_available() -> bool:
+    """Whether `OpenSSLEngine` can run with the installed pyOpenSSL."""
+    if _lib is None or not all(hasattr(_lib, name) for name in _NEEDED):
+        return False
+    connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
+    return all(hasattr(connection, name) for name in ("_ssl", "_into_ssl", "_from_ssl"))
+
+
+_buffers = threading.local()
+
+
+def _buffer(name: str, size: int) -> Any:
+    """A buffer of ``size`` bytes for this thread, not zeroed on allocation."""
+    buffer = getattr(_buffers, name, None)
+    if buffer is None:
+        buffer = _ffi.new_allocator(should_clear_after_alloc=False)("char[]", size)
+        setattr(_buffers, name, buffer)
+    return buffer
+
+
+class OpenSSLEngine:
+    """A pyOpenSSL connection over memory BIOs, with a direct data path."""
+
+    __slots__ = ("_connection", "_failure", "_fed", "_from", "_into", "_ssl")
+
+    def __init__(
+        self,
+        context: SSL.Context,
+        *,
+        server_side: bool,
+        server_hostname: str | None = None,
+    ) -> None:
+        connection = SSL.Connection(context, None)
+        self._connection = connection
+        self._ssl = connection._ssl
+        self._into = connection._into_ssl
+        self._from = connection._from_ssl
+        self._fed = False
+        self._failure: ssl.SSLError | None = None
+        # Writes go whole into the memory BIO, never record by record.
+        _lib.SSL_clear_mode(self._ssl, _lib.SSL_MODE_ENABLE_PARTIAL_WRITE)
+        if server_side:
+            connection.set_accept_state()
+            return
+        if not server_hostname:
+            raise ValueError("a TLS client needs the server's host name")
+        _check_server_name(self._ssl, server_hostname)
+        if not _is_ip_address(server_hostname):
+            connection.set_tlsext_host_name(server_hostname.encode("idna"))
+        connection.set_connect_state()
+
+    def do_handshake(self) -> None:
+        try:
+            self._connection.do_handshake()
+        except SSL.Error as exc:
+            raise _ssl_error(exc) from None
+
+    def feed(self, data: bytes | memoryview) -> None:
+        if not len(data):
+            return
+        with _ffi.from_buffer(data) as pointer:
+            written = _lib.BIO_write(self._into, pointer, len(data))
+        if written != len(data):
+            raise ssl.SSLError(f"TLS input buffer took {written} of {len(data)}")
+        self._fed = True
+
+    def has_input(self) -> bool:
+        return self._fed
+
+    def pending(self) -> int:
+        return int(_lib.SSL_pending(self._ssl))
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes from as many records as are there: a call per
+        record would cost more than decrypting it."""
+        if self._failure is not None:
+            raise self._failure
+        size = min(size, READ_SIZE)
+        buffer = _buffer("read", READ_SIZE)
+        ssl_pointer, read = self._ssl, _lib.SSL_read
+        total = 0
+        while (count := read(ssl_pointer, buffer + total, size - total)) > 0:
+            total += count
+            if total == size:
+                return bytes(_ffi.buffer(buffer, total))
+        # The record layer has no whole record left, or the connection ended.
+        try:
+            self._connection._raise_ssl_error(ssl_pointer, count)
+        except SSL.WantReadError:
+            self._fed = False
+            if total:
+                return bytes(_ffi.buffer(buffer, total))
+            raise ssl.SSLWantReadError("The operation did not complete") from None
+        except SSL.ZeroReturnError:
+            pass  # the peer's close_notify: b"" now or on the next call
+        except SSL.Error as exc:
+            failure = _ssl_error(exc)
+            if not total:
+                raise failure from None
+            self._failure = failure  # raised once the plaintext is taken
+        return bytes(_ffi.buffer(buffer, total))
+
+    def write(self, data: bytes | memoryview) -> None:
+        if not len(data):
+            return
+        with _ffi.from_buffer(data) as pointer:
+            count = _lib.SSL_write(self._ssl, pointer, len(data))
+        if count == len(data):
+            return
+        try:
+            self._connection._raise_ssl_error(self._ssl, count)
+        except SSL.Error as exc:
+            raise _ssl_error(exc) from None
+        raise ssl.SSLError(f"TLS wrote {count} of {len(data)} bytes")
+
+    def take(self) -> bytes:
+        buffer = _buffer("take", TAKE_SIZE)
+        parts = []
+        while (count := _lib.BIO_read(self._from, buffer, TAKE_SIZE)) > 0:
+            parts.append(bytes(_ffi.buffer(buffer, count)))
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def unwrap(self) -> None:
+        try:
+            done = self._connection.shutdown()
+        except SSL.Error as exc:
+            raise _ssl_error(exc) from None
+        if not done:
+            raise ssl.SSLWantReadError("waiting for the peer's close_notify")
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        name = self._connection.get_cipher_name()
+        version = self._connection.get_cipher_version()
+        bits = self._connection.get_cipher_bits()
+        if name is None or version is None or bits is None:
+            return None
+        return name, version, bits
+
+    def version(self) -> str | None:
+        if self._connection.get_cipher_name() is None:
+            return None
+        return self._connection.get_protocol_version_name()
+
+    def getpeercert(self) -> dict[str, Any] | None:
+        return None  # Lifebuoy's TLS peers are checked by OpenSSL, not read
+
+
+def _ssl_error(exc: Exception) -> ssl.SSLError:
+    """pyOpenSSL's exception as the ``ssl`` module's."""
+    if isinstance(exc, SSL.WantReadError):
+        return ssl.SSLWantReadError("The operation did not complete")
+    if isinstance(exc, SSL.ZeroReturnError):
+        return ssl.SSLZeroReturnError("TLS/SSL connection has been closed (EOF)")
+    text = str(exc)
+    if "certificate verify failed" in text:
+        return ssl.SSLCertVerificationError(f"certificate verify failed: {text}")
+    if isinstance(exc, SSL.SysCallError):
+        return ssl.SSLEOFError(f"TLS connection ended: {text}")
+    return ssl.SSLError(text)
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_server_name(ssl_pointer: Any, host: str) -> None:
+    """Make OpenSSL check that the certificate names ``host``, as Python's
+    ``ssl`` does with ``check_hostname``."""
+    param = _lib.SSL_get0_param(ssl_pointer)
+    if _is_ip_address(host):
+        packed = ipaddress.ip_address(host).packed
+        ok = _lib.X509_VERIFY_PARAM_set1_ip(param, packed, len(packed))
+    else:
+        _lib.X509_VERIFY_PARAM_set_hostflags(param, _NO_PARTIAL_WILDCARDS)
+        name = host.encode("idna")
+        ok = _lib.X509_VERIFY_PARAM_set1_host(param, name, len(name))
+    if ok != 1:
+        raise ValueError(f"cannot check certificates for {host!r}")
+
+
+def _new_context(method: int) -> SSL.Context:
+    context = SSL.Context(method)
+    context.set_min_proto_version(SSL.TLS1_2_VERSION)
+    context.set_cipher_list(_CIPHERS)
+    context.set_options(SSL.OP_NO_COMPRESSION | SSL.OP_CIPHER_SERVER_PREFERENCE)
+    # Record buffers are released between reads: an idle connection holds
+    # none (decision 0015).
+    context.set_mode(_lib.SSL_MODE_RELEASE_BUFFERS)
+    return context
+
+
+# Client contexts that name their trust anchors.
+
+
+class PinnedContext(ssl.SSLContext):
+    """A client context trusting only the certificates in ``anchors`` (DER),
+    so that `client_engines` can give `OpenSSLEngine` the same ones."""
+
+    anchors: tuple[bytes, ...] = ()
+
+
+def pinned_context(
+    *, cadata: str | None = None, cafile: str | Path | None = None
+) -> PinnedContext:
+    """``ssl.create_default_context(cadata=..., cafile=...)`` for a server
+    certificate, trusting only those PEM certificates."""
+    pem = cadata if cadata is not None else Path(cafile or "").read_text("ascii")
+    certificates = x509.load_pem_x509_certificates(pem.encode("ascii"))
+    context = PinnedContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies host and chain
+    context.load_verify_locations(cadata=pem)
+    context.anchors = tuple(
+        certificate.public_bytes(serialization.Encoding.DER)
+        for certificate in certificates
+    )
+    return context
+
+
+# Choosing the engine.
+
+
+def engine_kind() -> str:
+    """``"openssl"`` or ``"system"``: what new TLS connections use.
+
+    ``LIFEBUOY_TLS_ENGINE=system`` chooses Python's ``ssl`` whatever is
+    installed, ``openssl`` insists on `OpenSSLEngine`; by default it is
+    `OpenSSLEngine` when it can run.
+    """
+    wanted = os.environ.get("LIFEBUOY_TLS_ENGINE", "").lower()
+    if wanted == "system":
+        return "system"
+    if wanted == "openssl" and not _available():
+        raise RuntimeError("LIFEBUOY_TLS_ENGINE=openssl, but it cannot run here")
+    return "openssl" if _available() else "system"
+
+
+_available_cache: list[bool] = []
+
+
+def _available() -> bool:
+    if not _available_cache:
+        _available_cache.append(openssl_engine_available())
+        if not _available_cache[0]:
+            logger.warning("pyOpenSSL's bindings lack what TLS needs: using ssl")
+    return _available_cache[0]
+
+
+def server_engines(
+    context: ssl.SSLContext,
+    cert: Path | None = None,
+    key: Path | None = None,
+    *,
+    kind: str | None = None,
+) -> EngineFactory:
+    """Server-side engines. `OpenSSLEngine` needs the certificate chain and
+    key files (``context`` is used when they are not given, or with the
+    system engine)."""
+    if (kind or engine_kind()) == "openssl" and cert is not None:
+        openssl_context = _new_context(SSL.TLS_SERVER_METHOD)
+        openssl_context.use_certificate_chain_file(str(cert))
+        openssl_context.use_privatekey_file(str(key or cert))
+        openssl_context.check_privatekey()
+        return lambda: OpenSSLEngine(openssl_context, server_side=True)
+    return lambda: SystemEngine(context, server_side=True)
+
+
+def client_engines(
+    context: ssl.SSLContext, server_hostname: str, *, kind: str | None = None
+) -> EngineFactory | None:
+    """Client-side `OpenSSLEngine` s checking the server as ``context`` would,
+    or ``None`` when that cannot be done: the context must require a
+    certificate for the host name and be a `PinnedContext` (the site's pinned
+    certificate authority; the system's store stays with Python's ``ssl``)."""
+    if (kind or engine_kind()) != "openssl" or not isinstance(context, PinnedContext):
+        return None
+    if context.verify_mode is not ssl.CERT_REQUIRED or not context.check_hostname:
+        return None
+    anchors = context.anchors
+    if not anchors:
+        return None
+    openssl_context = _new_context(SSL.TLS_CLIENT_METHOD)
+    if context.minimum_version is ssl.TLSVersion.TLSv1_3:
+        openssl_context.set_min_proto_version(SSL.TLS1_3_VERSION)
+    openssl_context.set_verify(SSL.VERIFY_PEER)
+    store = openssl_context.get_cert_store()
+    assert store is not None
+    for der in anchors:
+        certificate = x509.load_der_x509_certificate(der)
+        store.add_cert(crypto.X509.from_cryptography(certificate))
+    return lambda: OpenSSLEngine(
+        openssl_context, server_side=False, server_hostname=server_hostname
+    )
