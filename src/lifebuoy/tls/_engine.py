@@ -14,14 +14,14 @@ module's):
   (``docs/decisions/0016-tls-engine.md``).
 
 pyOpenSSL's own ``recv_into``, ``send`` and ``bio_read`` go through Python
-code on every call, and OpenSSL hands out one 16 KiB record per read, so the
-data path here calls ``SSL_read``, ``SSL_write``, ``BIO_read`` and
-``BIO_write`` directly on the bindings pyOpenSSL itself uses (``OpenSSL._util``)
-and leaves everything else to pyOpenSSL: contexts, certificates, the
-handshake, shutdown and turning OpenSSL's errors into exceptions. Those
-bindings are not a public interface: `openssl_engine_available` checks that
-every function this module needs is there, and when one is missing Lifebuoy
-uses `SystemEngine` (as it does when ``LIFEBUOY_TLS_ENGINE=system``).
+code on every call, and OpenSSL hands out one 16 KiB record per read, so a
+connection here is driven through the bindings pyOpenSSL itself uses
+(``OpenSSL._util``): ``SSL_read`` for every record available in one Python
+call, ``SSL_write`` of whole messages, the handshake and shutdown. pyOpenSSL
+makes the contexts: certificates, verification, options. Those bindings are
+not a public interface: `openssl_engine_available` checks that every
+function this module needs is there, and when one is missing Lifebuoy uses
+`SystemEngine` (as it does when ``LIFEBUOY_TLS_ENGINE=system``).
 """
 
 from __future__ import annotations
@@ -173,15 +173,39 @@ except ImportError:  # pragma: no cover - pyOpenSSL is a dependency
     _lib = None
 
 _NEEDED = (
+    "SSL_new",
+    "SSL_free",
+    "SSL_set_bio",
+    "SSL_set_accept_state",
+    "SSL_set_connect_state",
+    "SSL_set_tlsext_host_name",
+    "SSL_do_handshake",
     "SSL_read",
     "SSL_write",
     "SSL_pending",
+    "SSL_shutdown",
+    "SSL_get_error",
+    "SSL_get_verify_result",
     "SSL_clear_mode",
+    "SSL_get_current_cipher",
+    "SSL_CIPHER_get_name",
+    "SSL_CIPHER_get_version",
+    "SSL_CIPHER_get_bits",
+    "SSL_get_version",
+    "SSL_get0_param",
     "SSL_MODE_ENABLE_PARTIAL_WRITE",
     "SSL_MODE_RELEASE_BUFFERS",
-    "SSL_get0_param",
+    "SSL_ERROR_WANT_READ",
+    "SSL_ERROR_ZERO_RETURN",
+    "SSL_ERROR_SYSCALL",
+    "BIO_new",
+    "BIO_s_mem",
     "BIO_read",
     "BIO_write",
+    "ERR_get_error",
+    "ERR_reason_error_string",
+    "X509_V_OK",
+    "X509_verify_cert_error_string",
     "X509_VERIFY_PARAM_set1_host",
     "X509_VERIFY_PARAM_set1_ip",
     "X509_VERIFY_PARAM_set_hostflags",
@@ -193,8 +217,7 @@ def openssl_engine_available() -> bool:
     """Whether `OpenSSLEngine` can run with the installed pyOpenSSL."""
     if _lib is None or not all(hasattr(_lib, name) for name in _NEEDED):
         return False
-    connection = SSL.Connection(SSL.Context(SSL.TLS_METHOD), None)
-    return all(hasattr(connection, name) for name in ("_ssl", "_into_ssl", "_from_ssl"))
+    return hasattr(SSL.Context(SSL.TLS_METHOD), "_context")
 
 
 _buffers = threading.local()
@@ -210,9 +233,15 @@ def _buffer(name: str, size: int) -> Any:
 
 
 class OpenSSLEngine:
-    """A pyOpenSSL connection over memory BIOs, with a direct data path."""
+    """An OpenSSL connection over two memory BIOs, driven directly.
 
-    __slots__ = ("_connection", "_failure", "_fed", "_from", "_into", "_ssl")
+    pyOpenSSL made the context (certificates, verification, options); the
+    connection itself is OpenSSL's ``SSL`` alone, without pyOpenSSL's
+    ``Connection`` around it: that object and its registry entry would cost
+    an idle connection about 0.45 KiB.
+    """
+
+    __slots__ = ("_failure", "_fed", "_from", "_into", "_ssl")
 
     def __init__(
         self,
@@ -221,30 +250,35 @@ class OpenSSLEngine:
         server_side: bool,
         server_hostname: str | None = None,
     ) -> None:
-        connection = SSL.Connection(context, None)
-        self._connection = connection
-        self._ssl = connection._ssl
-        self._into = connection._into_ssl
-        self._from = connection._from_ssl
+        pointer = _lib.SSL_new(context._context)
+        if pointer == _ffi.NULL:
+            raise ssl.SSLError(f"cannot start a TLS connection: {_errors()}")
+        self._ssl = _ffi.gc(pointer, _lib.SSL_free)
+        self._into = _lib.BIO_new(_lib.BIO_s_mem())
+        self._from = _lib.BIO_new(_lib.BIO_s_mem())
+        # The SSL owns both BIOs from here on, even a NULL one's partner.
+        _lib.SSL_set_bio(self._ssl, self._into, self._from)
+        if self._into == _ffi.NULL or self._from == _ffi.NULL:
+            raise ssl.SSLError(f"cannot start a TLS connection: {_errors()}")
         self._fed = False
         self._failure: ssl.SSLError | None = None
         # Writes go whole into the memory BIO, never record by record.
         _lib.SSL_clear_mode(self._ssl, _lib.SSL_MODE_ENABLE_PARTIAL_WRITE)
         if server_side:
-            connection.set_accept_state()
+            _lib.SSL_set_accept_state(self._ssl)
             return
         if not server_hostname:
             raise ValueError("a TLS client needs the server's host name")
         _check_server_name(self._ssl, server_hostname)
         if not _is_ip_address(server_hostname):
-            connection.set_tlsext_host_name(server_hostname.encode("idna"))
-        connection.set_connect_state()
+            # SNI; the binding declares it void, as pyOpenSSL uses it.
+            _lib.SSL_set_tlsext_host_name(self._ssl, server_hostname.encode("idna"))
+        _lib.SSL_set_connect_state(self._ssl)
 
     def do_handshake(self) -> None:
-        try:
-            self._connection.do_handshake()
-        except SSL.Error as exc:
-            raise _ssl_error(exc) from None
+        result = _lib.SSL_do_handshake(self._ssl)
+        if result != 1:
+            raise self._error(result)
 
     def feed(self, data: bytes | memoryview) -> None:
         if not len(data):
@@ -274,21 +308,18 @@ class OpenSSLEngine:
             total += count
             if total == size:
                 return bytes(_ffi.buffer(buffer, total))
-        # The record layer has no whole record left, or the connection ended.
-        try:
-            self._connection._raise_ssl_error(ssl_pointer, count)
-        except SSL.WantReadError:
+        # No whole record is left, or the connection ended.
+        error = self._error(count)
+        if isinstance(error, ssl.SSLWantReadError):
             self._fed = False
-            if total:
-                return bytes(_ffi.buffer(buffer, total))
-            raise ssl.SSLWantReadError("The operation did not complete") from None
-        except SSL.ZeroReturnError:
-            pass  # the peer's close_notify: b"" now or on the next call
-        except SSL.Error as exc:
-            failure = _ssl_error(exc)
             if not total:
-                raise failure from None
-            self._failure = failure  # raised once the plaintext is taken
+                raise error
+        elif isinstance(error, ssl.SSLZeroReturnError):
+            pass  # the peer's close_notify: b"" now or on the next call
+        elif not total:
+            raise error
+        else:
+            self._failure = error  # raised once the plaintext before is taken
         return bytes(_ffi.buffer(buffer, total))
 
     def write(self, data: bytes | memoryview) -> None:
@@ -296,58 +327,69 @@ class OpenSSLEngine:
             return
         with _ffi.from_buffer(data) as pointer:
             count = _lib.SSL_write(self._ssl, pointer, len(data))
-        if count == len(data):
-            return
-        try:
-            self._connection._raise_ssl_error(self._ssl, count)
-        except SSL.Error as exc:
-            raise _ssl_error(exc) from None
-        raise ssl.SSLError(f"TLS wrote {count} of {len(data)} bytes")
+        if count != len(data):
+            raise self._error(count)
 
     def take(self) -> bytes:
         buffer = _buffer("take", TAKE_SIZE)
-        parts = []
+        parts: list[bytes] = []
         while (count := _lib.BIO_read(self._from, buffer, TAKE_SIZE)) > 0:
             parts.append(bytes(_ffi.buffer(buffer, count)))
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def unwrap(self) -> None:
-        try:
-            done = self._connection.shutdown()
-        except SSL.Error as exc:
-            raise _ssl_error(exc) from None
-        if not done:
+        result = _lib.SSL_shutdown(self._ssl)
+        if result == 1:
+            return
+        if result == 0:
             raise ssl.SSLWantReadError("waiting for the peer's close_notify")
+        raise self._error(result)
 
     def cipher(self) -> tuple[str, str, int] | None:
-        name = self._connection.get_cipher_name()
-        version = self._connection.get_cipher_version()
-        bits = self._connection.get_cipher_bits()
-        if name is None or version is None or bits is None:
+        cipher = _lib.SSL_get_current_cipher(self._ssl)
+        if cipher == _ffi.NULL:
             return None
-        return name, version, bits
+        name = _ffi.string(_lib.SSL_CIPHER_get_name(cipher)).decode()
+        version = _ffi.string(_lib.SSL_CIPHER_get_version(cipher)).decode()
+        return name, version, int(_lib.SSL_CIPHER_get_bits(cipher, _ffi.NULL))
 
     def version(self) -> str | None:
-        if self._connection.get_cipher_name() is None:
+        if _lib.SSL_get_current_cipher(self._ssl) == _ffi.NULL:
             return None
-        return self._connection.get_protocol_version_name()
+        return str(_ffi.string(_lib.SSL_get_version(self._ssl)).decode())
 
     def getpeercert(self) -> dict[str, Any] | None:
         return None  # Lifebuoy's TLS peers are checked by OpenSSL, not read
 
+    def _error(self, result: int) -> ssl.SSLError:
+        """What OpenSSL's ``result`` means, as the ``ssl`` module's exception;
+        OpenSSL's error queue is emptied."""
+        code = _lib.SSL_get_error(self._ssl, result)
+        if code == _lib.SSL_ERROR_WANT_READ:
+            return ssl.SSLWantReadError("The operation did not complete")
+        if code == _lib.SSL_ERROR_ZERO_RETURN:
+            return ssl.SSLZeroReturnError("TLS/SSL connection has been closed")
+        verified = _lib.SSL_get_verify_result(self._ssl)
+        text = _errors()
+        if verified != _lib.X509_V_OK:
+            reason = _ffi.string(_lib.X509_verify_cert_error_string(verified))
+            return ssl.SSLCertVerificationError(
+                f"certificate verify failed: {reason.decode()}"
+            )
+        if code == _lib.SSL_ERROR_SYSCALL or "unexpected eof" in text:
+            return ssl.SSLEOFError(f"TLS connection ended: {text or 'EOF'}")
+        return ssl.SSLError(text or f"TLS error {code}")
 
-def _ssl_error(exc: Exception) -> ssl.SSLError:
-    """pyOpenSSL's exception as the ``ssl`` module's."""
-    if isinstance(exc, SSL.WantReadError):
-        return ssl.SSLWantReadError("The operation did not complete")
-    if isinstance(exc, SSL.ZeroReturnError):
-        return ssl.SSLZeroReturnError("TLS/SSL connection has been closed (EOF)")
-    text = str(exc)
-    if "certificate verify failed" in text:
-        return ssl.SSLCertVerificationError(f"certificate verify failed: {text}")
-    if isinstance(exc, SSL.SysCallError):
-        return ssl.SSLEOFError(f"TLS connection ended: {text}")
-    return ssl.SSLError(text)
+
+def _errors() -> str:
+    """OpenSSL's queued errors, as text; the queue is left empty."""
+    reasons = []
+    while code := _lib.ERR_get_error():
+        reason = _lib.ERR_reason_error_string(code)
+        reasons.append(
+            "unknown" if reason == _ffi.NULL else _ffi.string(reason).decode()
+        )
+    return "; ".join(reasons)
 
 
 def _is_ip_address(host: str) -> bool:
