@@ -481,6 +481,14 @@ def _available() -> bool:
     return _available_cache[0]
 
 
+def _kind(kind: str | None) -> str:
+    if kind is None:
+        return engine_kind()
+    if kind not in ("openssl", "system"):
+        raise ValueError(f"unknown TLS engine {kind!r}: openssl or system")
+    return kind
+
+
 def server_engines(
     context: ssl.SSLContext,
     cert: Path | None = None,
@@ -491,7 +499,7 @@ def server_engines(
     """Server-side engines. `OpenSSLEngine` needs the certificate chain and
     key files (``context`` is used when they are not given, or with the
     system engine)."""
-    if (kind or engine_kind()) == "openssl" and cert is not None:
+    if _kind(kind) == "openssl" and cert is not None:
         openssl_context = _new_context(SSL.TLS_SERVER_METHOD)
         openssl_context.use_certificate_chain_file(str(cert))
         openssl_context.use_privatekey_file(str(key or cert))
@@ -507,7 +515,7 @@ def client_engines(
     or ``None`` when that cannot be done: the context must require a
     certificate for the host name and be a `PinnedContext` (the site's pinned
     certificate authority; the system's store stays with Python's ``ssl``)."""
-    if (kind or engine_kind()) != "openssl" or not isinstance(context, PinnedContext):
+    if _kind(kind) != "openssl" or not isinstance(context, PinnedContext):
         return None
     if context.verify_mode is not ssl.CERT_REQUIRED or not context.check_hostname:
         return None

@@ -98,12 +98,14 @@ def test_cli_builds_the_configuration(tmp_path: Path) -> None:
             "--allowed-origin=https://support.example",
             "--resume-grace=5",
             "--port=0",
+            "--tls-engine=system",
         ]
     )
 
     config = cli.config_from_args(args)
 
     assert set(config.site_keys) == {"k1", "k2"}
+    assert config.tls_engine == "system"
     assert config.allowed_origins == ("https://support.example",)
     assert config.limits.resume_grace == 5
     assert config.limits.hold_timeout == 600
@@ -115,5 +117,5 @@ def test_cli_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--tls-cert", "--site-key", "--allowed-origin", "--report-url"):
+    for option in ("--tls-cert", "--tls-engine", "--site-key", "--allowed-origin"):
         assert option in out
