@@ -36,13 +36,21 @@ def self_signed_certificate(folder: Path, host: str = "127.0.0.1") -> tuple[Path
         .sign(key, hashes.SHA256())
     )
 
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return _write(folder / "cert.pem", folder / "key.pem", [certificate], key)
+
+
+def _write(
+    cert_file: Path,
+    key_file: Path,
+    chain: list[x509.Certificate],
+    key: ec.EllipticCurvePrivateKey,
+) -> tuple[Path, Path]:
+    """The certificate chain and the unencrypted key, as PEM files."""
+    pem = serialization.Encoding.PEM
+    cert_file.write_bytes(b"".join(item.public_bytes(pem) for item in chain))
     key_file.write_bytes(
         key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
     return cert_file, key_file
@@ -99,16 +107,8 @@ class CertificateAuthority:
             .sign(self.key, hashes.SHA256())
         )
         self.issued += 1
-        cert_file = self.folder / f"server-{self.issued}.pem"
-        key_file = self.folder / f"server-{self.issued}.key"
-        cert_file.write_bytes(
-            certificate.public_bytes(serialization.Encoding.PEM) + self.pem.encode()
+        name = f"server-{self.issued}"
+        chain = [certificate, self.certificate]
+        return _write(
+            self.folder / f"{name}.pem", self.folder / f"{name}.key", chain, key
         )
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return cert_file, key_file
