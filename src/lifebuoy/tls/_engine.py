@@ -203,6 +203,7 @@ _NEEDED = (
     "BIO_read",
     "BIO_write",
     "ERR_get_error",
+    "ERR_clear_error",
     "ERR_reason_error_string",
     "X509_V_OK",
     "X509_verify_cert_error_string",
@@ -275,7 +276,11 @@ class OpenSSLEngine:
             _lib.SSL_set_tlsext_host_name(self._ssl, server_hostname.encode("idna"))
         _lib.SSL_set_connect_state(self._ssl)
 
+    # OpenSSL's error queue must be empty before each call whose outcome
+    # SSL_get_error() reads (SSL_get_error(3)), hence ERR_clear_error().
+
     def do_handshake(self) -> None:
+        _lib.ERR_clear_error()
         result = _lib.SSL_do_handshake(self._ssl)
         if result != 1:
             raise self._error(result)
@@ -303,6 +308,7 @@ class OpenSSLEngine:
         size = min(size, READ_SIZE)
         buffer = _buffer("read", READ_SIZE)
         ssl_pointer, read = self._ssl, _lib.SSL_read
+        _lib.ERR_clear_error()
         total = 0
         while (count := read(ssl_pointer, buffer + total, size - total)) > 0:
             total += count
@@ -325,6 +331,7 @@ class OpenSSLEngine:
     def write(self, data: bytes | memoryview) -> None:
         if not len(data):
             return
+        _lib.ERR_clear_error()
         with _ffi.from_buffer(data) as pointer:
             count = _lib.SSL_write(self._ssl, pointer, len(data))
         if count != len(data):
@@ -338,6 +345,7 @@ class OpenSSLEngine:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def unwrap(self) -> None:
+        _lib.ERR_clear_error()
         result = _lib.SSL_shutdown(self._ssl)
         if result == 1:
             return
