@@ -230,4 +230,3 @@ def test_pinned_context_trusts_exactly_the_given_certificates(
     assert context.get_ca_certs(binary_form=True) == list(context.anchors)
     with pytest.raises(ValueError, match="PEM"):
         pinned_context(cadata="not a certificate")
-
