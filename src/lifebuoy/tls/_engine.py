@@ -56,7 +56,7 @@ __all__ = [
 TAKE_SIZE = 256 * 1024
 """Bytes taken out of OpenSSL's outgoing buffer at once."""
 READ_SIZE = 64 * 1024
-"""Plaintext bytes read at once (OpenSSL gives at most one record, 16 KiB)."""
+"""Most plaintext one `OpenSSLEngine.read` returns, from records of 16 KiB."""
 
 # The TLS 1.2 cipher list of Python's ssl.create_default_context(), so both
 # engines offer the same; TLS 1.3 suites are OpenSSL's defaults in both.
