@@ -314,18 +314,21 @@ class OpenSSLEngine:
             total += count
             if total == size:
                 return bytes(_ffi.buffer(buffer, total))
-        # No whole record is left, or the connection ended.
-        error = self._error(count)
-        if isinstance(error, ssl.SSLWantReadError):
+        # No whole record is left, or the connection ended. No exception is
+        # kept in a local variable here: raised, it would hold this frame
+        # through its traceback, and the frame it, until the cyclic garbage
+        # collector runs; and the caller's frame with its plaintext too.
+        code = _lib.SSL_get_error(ssl_pointer, count)
+        if code == _lib.SSL_ERROR_WANT_READ:
             self._fed = False
             if not total:
-                raise error
-        elif isinstance(error, ssl.SSLZeroReturnError):
+                raise ssl.SSLWantReadError("The operation did not complete")
+        elif code == _lib.SSL_ERROR_ZERO_RETURN:
             pass  # the peer's close_notify: b"" now or on the next call
         elif not total:
-            raise error
+            raise self._error(count)
         else:
-            self._failure = error  # raised once the plaintext before is taken
+            self._failure = self._error(count)  # raised once the data is taken
         return bytes(_ffi.buffer(buffer, total))
 
     def write(self, data: bytes | memoryview) -> None:
