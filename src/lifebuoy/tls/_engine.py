@@ -33,7 +33,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -53,8 +53,6 @@ __all__ = [
     "server_engines",
 ]
 
-TAKE_SIZE = 256 * 1024
-"""Bytes taken out of OpenSSL's outgoing buffer at once."""
 READ_SIZE = 64 * 1024
 """Most plaintext one `OpenSSLEngine.read` returns, from records of 16 KiB."""
 
@@ -85,11 +83,15 @@ class Engine(Protocol):
         """Plaintext; ``ssl.SSLWantReadError`` when more ciphertext is needed,
         b"" once the peer's close_notify has come (as ``ssl`` does)."""
 
+    def read_into(self, view: memoryview) -> int:
+        """Plaintext into ``view``, as `read`; how many bytes, 0 at the end."""
+
     def write(self, data: bytes | memoryview) -> None:
         """Encrypt all of ``data``."""
 
-    def take(self) -> bytes:
-        """Ciphertext to send to the peer (b"" when there is none)."""
+    def take(self) -> bytes | memoryview:
+        """Ciphertext to send to the peer (empty when there is none), in
+        memory the engine never reuses."""
 
     def unwrap(self) -> None:
         """Send close_notify; ``ssl.SSLWantReadError`` until the peer's came."""
@@ -143,6 +145,12 @@ class SystemEngine:
 
     def read(self, size: int) -> bytes:
         return self._sslobj.read(size)
+
+    def read_into(self, view: memoryview) -> int:
+        # With a buffer, SSLObject.read takes any writable one and returns
+        # the count, which its type hints do not say.
+        count = self._sslobj.read(len(view), view)  # type: ignore[arg-type]
+        return cast(int, count)
 
     def write(self, data: bytes | memoryview) -> None:
         self._sslobj.write(data)
@@ -202,6 +210,7 @@ _NEEDED = (
     "BIO_s_mem",
     "BIO_read",
     "BIO_write",
+    "BIO_get_mem_data",
     "ERR_get_error",
     "ERR_clear_error",
     "ERR_reason_error_string",
@@ -222,15 +231,26 @@ def openssl_engine_available() -> bool:
 
 
 _buffers = threading.local()
+_allocate: Any = (
+    None if _lib is None else _ffi.new_allocator(should_clear_after_alloc=False)
+)
 
 
 def _buffer(name: str, size: int) -> Any:
     """A buffer of ``size`` bytes for this thread, not zeroed on allocation."""
     buffer = getattr(_buffers, name, None)
     if buffer is None:
-        buffer = _ffi.new_allocator(should_clear_after_alloc=False)("char[]", size)
+        buffer = _allocate("char[]", size)
         setattr(_buffers, name, buffer)
     return buffer
+
+
+def uninitialized(size: int) -> memoryview:
+    """``size`` bytes of fresh memory to fill, not zeroed first as a
+    ``bytearray`` would be: its contents are whatever the allocator left."""
+    if _allocate is None:  # pragma: no cover - pyOpenSSL is a dependency
+        return memoryview(bytearray(size))
+    return memoryview(_ffi.buffer(_allocate("char[]", size)))
 
 
 class OpenSSLEngine:
@@ -303,17 +323,24 @@ class OpenSSLEngine:
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes from as many records as are there: a call per
         record would cost more than decrypting it."""
-        if self._failure is not None:
-            raise self._failure
         size = min(size, READ_SIZE)
         buffer = _buffer("read", READ_SIZE)
+        return bytes(_ffi.buffer(buffer, self._read(buffer, size)))
+
+    def read_into(self, view: memoryview) -> int:
+        with _ffi.from_buffer(view, require_writable=True) as pointer:
+            return self._read(pointer, len(view))
+
+    def _read(self, buffer: Any, size: int) -> int:
+        if self._failure is not None:
+            raise self._failure
         ssl_pointer, read = self._ssl, _lib.SSL_read
         _lib.ERR_clear_error()
-        total = 0
+        total: int = 0
         while (count := read(ssl_pointer, buffer + total, size - total)) > 0:
             total += count
             if total == size:
-                return bytes(_ffi.buffer(buffer, total))
+                return total
         # No whole record is left, or the connection ended. No exception is
         # kept in a local variable here: raised, it would hold this frame
         # through its traceback, and the frame it, until the cyclic garbage
@@ -324,12 +351,12 @@ class OpenSSLEngine:
             if not total:
                 raise ssl.SSLWantReadError("The operation did not complete")
         elif code == _lib.SSL_ERROR_ZERO_RETURN:
-            pass  # the peer's close_notify: b"" now or on the next call
+            pass  # the peer's close_notify: 0 now or on the next call
         elif not total:
             raise self._error(count)
         else:
             self._failure = self._error(count)  # raised once the data is taken
-        return bytes(_ffi.buffer(buffer, total))
+        return total
 
     def write(self, data: bytes | memoryview) -> None:
         if not len(data):
@@ -340,12 +367,15 @@ class OpenSSLEngine:
         if count != len(data):
             raise self._error(count)
 
-    def take(self) -> bytes:
-        buffer = _buffer("take", TAKE_SIZE)
-        parts: list[bytes] = []
-        while (count := _lib.BIO_read(self._from, buffer, TAKE_SIZE)) > 0:
-            parts.append(bytes(_ffi.buffer(buffer, count)))
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+    def take(self) -> bytes | memoryview:
+        # Read straight into memory of its own, which goes to the transport
+        # as it is: one copy out of OpenSSL, not two.
+        size = _lib.BIO_get_mem_data(self._from, _ffi.NULL)
+        if size <= 0:
+            return b""
+        buffer = _allocate("char[]", size)
+        count = _lib.BIO_read(self._from, buffer, size)
+        return memoryview(_ffi.buffer(buffer, max(count, 0))).toreadonly()
 
     def unwrap(self) -> None:
         _lib.ERR_clear_error()

@@ -37,7 +37,7 @@ import ssl
 from collections.abc import Callable
 from typing import Any, cast
 
-from ._engine import EngineFactory
+from ._engine import EngineFactory, uninitialized
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,49 @@ class _Outcome(enum.Enum):
     MORE = "more"  # all readable plaintext read; more bytes may follow
     PEER_CLOSED = "peer-closed"  # the peer's close_notify came
     FAILED = "failed"  # a TLS error: the connection was aborted
+
+
+class _Plaintext:
+    """Decrypted bytes on their way to the application, in fresh memory.
+
+    The plaintext of one read from the socket is decrypted straight into one
+    buffer sized for it, and handed on as a read-only view of that buffer,
+    which nothing writes to again: no copy per record or per piece, and
+    ``ChunkReader`` keeps such a view without copying it either.
+    """
+
+    __slots__ = ("_buffer", "_filled", "_size", "_views")
+
+    # Plaintext can exceed the ciphertext just received by what OpenSSL held
+    # back from before: at most one record's worth.
+    SPARE = 17 * 1024
+
+    def __init__(self, ciphertext: int) -> None:
+        self._size = ciphertext + self.SPARE
+        self._buffer: memoryview | None = None
+        self._filled = 0
+        self._views: list[memoryview] = []
+
+    def room(self) -> memoryview:
+        """Where the next plaintext goes (never empty)."""
+        buffer = self._buffer
+        if buffer is None or self._filled == len(buffer):
+            self._keep()
+            buffer = self._buffer = uninitialized(self._size)
+        return buffer[self._filled :]
+
+    def filled(self, count: int) -> None:
+        self._filled += count
+
+    def done(self) -> list[memoryview]:
+        """What was decrypted, as read-only views (nearly always one)."""
+        self._keep()
+        return self._views
+
+    def _keep(self) -> None:
+        if self._buffer is not None and self._filled:
+            self._views.append(self._buffer[: self._filled].toreadonly())
+        self._buffer, self._filled = None, 0
 
 
 class TLSSettings:
@@ -314,14 +357,14 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
 
     def _receive(self, data: memoryview) -> None:
         """Decrypt ``data`` piece by piece and pass the plaintext on at once."""
-        plaintext: list[bytes] = []
+        plaintext = _Plaintext(len(data))
         self._deliver(plaintext, self._feed(data, plaintext))
 
     def _receive_stashed(self) -> None:
         """Data that waited: in OpenSSL after the handshake, or in the stash."""
         if self._state is not _State.OPEN or self._reading_paused:
             return
-        plaintext: list[bytes] = []
+        plaintext = _Plaintext(sum(map(len, self._stash)))
         outcome = self._decrypt(plaintext)
         stash, self._stash = self._stash, []
         for data in stash:
@@ -330,7 +373,7 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
             outcome = self._feed(memoryview(data), plaintext)
         self._deliver(plaintext, outcome)
 
-    def _feed(self, data: memoryview, plaintext: list[bytes]) -> _Outcome:
+    def _feed(self, data: memoryview, plaintext: _Plaintext) -> _Outcome:
         outcome = _Outcome.MORE
         for start in range(0, len(data), PIECE):
             self._engine.feed(data[start : start + PIECE])
@@ -339,17 +382,17 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
                 break
         return outcome
 
-    def _decrypt(self, plaintext: list[bytes]) -> _Outcome:
-        """Append to ``plaintext`` what OpenSSL can decrypt now."""
+    def _decrypt(self, plaintext: _Plaintext) -> _Outcome:
+        """Add to ``plaintext`` what OpenSSL can decrypt now."""
         engine = self._engine
         try:
             # Checking before reading avoids most SSLWantReadError, which
             # costs more than a read (uvloop does the same).
             while engine.has_input() or engine.pending():
-                chunk = engine.read(PIECE)
-                if not chunk:
+                count = engine.read_into(plaintext.room())
+                if not count:
                     return _Outcome.PEER_CLOSED
-                plaintext.append(chunk)
+                plaintext.filled(count)
         except ssl.SSLWantReadError:
             pass
         except ssl.SSLZeroReturnError:
@@ -360,13 +403,15 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
         self._flush()  # e.g. the answer to a key update
         return _Outcome.MORE
 
-    def _deliver(self, plaintext: list[bytes], outcome: _Outcome) -> None:
+    def _deliver(self, plaintext: _Plaintext, outcome: _Outcome) -> None:
         """Pass on the plaintext, then the peer's close_notify if it came."""
         if outcome is _Outcome.FAILED:
             return  # aborted: nothing more reaches the application
-        if plaintext and self._app_made:
-            data = plaintext[0] if len(plaintext) == 1 else b"".join(plaintext)
-            self._app.data_received(data)
+        for data in plaintext.done():
+            if not self._app_made:
+                break
+            # A read-only view, not bytes: see _Plaintext.
+            self._app.data_received(data)  # type: ignore[arg-type]
         # If the application closed meanwhile, its close() has already
         # answered, since OpenSSL had the peer's close_notify.
         if outcome is _Outcome.PEER_CLOSED and self._state is _State.OPEN:

@@ -65,6 +65,7 @@ class Recorder(asyncio.Protocol):
         self.close_on_data = False
         self.transport: asyncio.Transport | None = None
         self.data = bytearray()
+        self.chunk_kinds: set[str] = set()
         self.events: list[str] = []
         self.made: asyncio.Future[None] = loop.create_future()
         self.lost: asyncio.Future[Exception | None] = loop.create_future()
@@ -79,6 +80,8 @@ class Recorder(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.data += data
+        read_only = isinstance(data, memoryview) and data.readonly
+        self.chunk_kinds.add("read-only view" if read_only else type(data).__name__)
         assert self.transport is not None
         if self.echo:
             self.transport.write(data)
@@ -226,6 +229,9 @@ def test_tls_layer_carries_bytes_both_ways_unchanged(
                 writer.write(data)
                 assert await reader.readexactly(size) == data
             app = server.apps[0]
+            # Plaintext comes in memory the layer never reuses, which
+            # ChunkReader keeps without copying.
+            assert app.chunk_kinds == {"read-only view"}
             assert app.transport is not None
             assert app.transport.get_extra_info("peername") == writer.get_extra_info(
                 "sockname"

@@ -116,3 +116,80 @@ def test_messages_survive_any_chunking_in_both_directions(seed: int) -> None:
     for message in messages:
         server.send_binary(message)
     assert _deliver(b"".join(server.data_to_send()), client, rng) == messages
+
+
+def _stock(protocol_class: type, side: Any) -> Protocol:
+    protocol = protocol_class.__new__(protocol_class)
+    Protocol.__init__(protocol, side, state=State.OPEN, max_size=None)
+    return protocol
+
+
+@pytest.mark.parametrize("size", [65_535, 65_536, 1 << 20])
+def test_large_frames_go_out_unjoined_and_stock_websockets_reads_them(
+    size: int,
+) -> None:
+    message = os.urandom(size)
+    for ours, stock in (
+        (_open(ClientProtocol, CLIENT), _stock(ServerProtocol, SERVER)),
+        (_open(ServerProtocol, SERVER), _stock(ClientProtocol, CLIENT)),
+    ):
+        ours.send_binary(message)
+        ours.send_text(message.hex().encode(), fin=False)
+        ours.send_continuation(b"", fin=True)
+        ours.send_ping(b"p")
+        writes = ours.data_to_send()
+        # Below 64 KiB, websockets' own single write; from there on, header
+        # and payload apart (10 bytes of header, 14 with the client's mask).
+        if size >= 65_536:
+            assert [len(w) for w in writes[:2]] == [
+                14 if ours.side is CLIENT else 10,
+                size,
+            ]
+        else:
+            assert len(writes[0]) > size
+        stock.receive_data(b"".join(writes))
+        events = stock.events_received()
+        assert [bytes(event.data) for event in events] == [
+            message,
+            message.hex().encode(),
+            b"",
+            b"p",
+        ]
+
+
+def test_a_servers_large_frame_is_byte_for_byte_what_websockets_writes() -> None:
+    message = os.urandom(200_000)
+    ours, stock = _open(ServerProtocol, SERVER), _stock(ServerProtocol, SERVER)
+    ours.send_binary(message)
+    stock.send_binary(message)
+    assert b"".join(ours.data_to_send()) == b"".join(stock.data_to_send())
+
+
+def test_a_server_copies_a_mutable_payload_before_sending_it() -> None:
+    payload = bytearray(os.urandom(100_000))
+    ours = _open(ServerProtocol, SERVER)
+    ours.send_binary(payload)
+    expected = bytes(payload)
+    payload[:] = bytes(len(payload))  # the caller reuses its buffer
+    stock = _stock(ClientProtocol, CLIENT)
+    stock.receive_data(b"".join(ours.data_to_send()))
+    assert stock.events_received()[0].data == expected
+
+
+def test_chunk_reader_keeps_read_only_views_and_copies_other_buffers() -> None:
+    kept = memoryview(bytearray(b"abcdef")).toreadonly()
+    reused = bytearray(b"ghijkl")
+    reader = ChunkReader()
+    reader.feed_data(kept)
+    reader.feed_data(reused)
+    reused[:] = b"XXXXXX"  # the transport refills its buffer
+    assert reader._chunks[0] is kept
+    assert _run(reader.read_exact(12)) == b"abcdefghijkl"
+
+
+def _run(generator: Generator[None, None, Any]) -> Any:
+    try:
+        next(generator)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the read waited for more bytes")

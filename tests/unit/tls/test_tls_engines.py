@@ -62,6 +62,14 @@ def pump(client: Engine, server: Engine) -> None:
     raise AssertionError("the handshake did not finish")
 
 
+def connected(authority: Authority, kind: str) -> tuple[Engine, Engine]:
+    """A client and a server engine of one kind, past their handshake."""
+    server = server_engine(kind, authority.issue("127.0.0.1"))
+    client = client_engine(kind, authority, "127.0.0.1")
+    pump(client, server)
+    return client, server
+
+
 def read_all(engine: Engine) -> bytes:
     received = bytearray()
     while True:
@@ -155,6 +163,47 @@ def test_openssl_client_refuses_an_expired_certificate(authority: Authority) -> 
     client = client_engine("openssl", authority, "127.0.0.1")
     with pytest.raises(ssl.SSLCertVerificationError):
         pump(client, server)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_read_into_fills_the_given_buffer_and_leaves_the_rest_pending(
+    authority: Authority, kind: str
+) -> None:
+    client, server = connected(authority, kind)
+    data = os.urandom(100_000)  # seven records
+    client.write(data)
+    server.feed(client.take())
+
+    buffer = bytearray(len(data) + 10)
+    view = memoryview(buffer)
+    assert server.read_into(view[:10]) == 10
+    filled = 10
+    while filled < len(data):
+        filled += server.read_into(view[filled:])
+    assert filled == len(data)
+    assert buffer[: len(data)] == data
+    with pytest.raises(ssl.SSLWantReadError):
+        server.read_into(view)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_taken_ciphertext_stays_as_it_was_taken(
+    authority: Authority, kind: str
+) -> None:
+    # The layer hands what take() returns to the transport as it is, so the
+    # engine must never write into it again.
+    client, server = connected(authority, kind)
+    client.write(b"first" * 1000)
+    first = client.take()
+    copy = bytes(first)
+    client.write(b"second" * 1000)
+    second = client.take()
+    assert bytes(first) == copy
+    with pytest.raises(TypeError):
+        memoryview(first)[0] = 0  # read-only
+    server.feed(first)
+    server.feed(second)
+    assert read_all(server) == b"first" * 1000 + b"second" * 1000
 
 
 @pytest.mark.parametrize("kind", KINDS)

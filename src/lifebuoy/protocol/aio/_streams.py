@@ -1,4 +1,5 @@
-"""A receive buffer for ``websockets`` that copies a message once, not five times.
+"""A receive buffer for ``websockets`` that copies a message once, not five
+times, and a sender that does not copy large frames at all.
 
 ``websockets`` buffers what the transport delivers in one ``bytearray``: every
 chunk (up to 256 KiB from uvloop's TLS layer) is appended, each header read
@@ -9,25 +10,43 @@ glibc serves with fresh pages. ``ChunkReader`` keeps the chunks as they came
 and joins a frame's chunks once, or hands back the chunk itself when a frame
 fills it exactly.
 
-The two connection classes install it on their sans-I/O protocol before any
+On the sending side, ``websockets`` joins each frame's header and payload
+into one new bytes object; from `UNJOINED_FROM` bytes on, the protocol here
+writes them as two pieces instead (the transport sends them together).
+
+The two connection classes install both on their sans-I/O protocol before any
 byte arrives: pass them as ``create_connection`` to ``connect`` and ``serve``.
-This relies on ``websockets``' ``Protocol.reader`` and ``Protocol.parser``
-attributes, unchanged from websockets 11 to 17.
+This relies on ``websockets``' ``Protocol.reader``, ``Protocol.parser``,
+``Protocol.writes`` and ``Protocol.send_frame``, unchanged from websockets 11
+to 17; the sender is installed by changing the protocol object's class to a
+subclass that adds nothing but the method, which costs no memory per
+connection.
 """
 
 from __future__ import annotations
 
+import secrets
+import struct
 from collections import deque
 from collections.abc import Generator
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
-from websockets.protocol import Protocol
+from websockets.client import ClientProtocol
+from websockets.frames import DATA_OPCODES, Frame
+from websockets.protocol import CLIENT, Protocol
+from websockets.server import ServerProtocol
+
+try:
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - websockets built without its C part
+    from websockets.utils import apply_mask
 
 
 class ChunkedClientConnection(ClientConnection):
-    """A client connection receiving through a ``ChunkReader``."""
+    """A client connection receiving through a ``ChunkReader``, sending large
+    frames unjoined."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -35,7 +54,8 @@ class ChunkedClientConnection(ClientConnection):
 
 
 class ChunkedServerConnection(ServerConnection):
-    """A server connection receiving through a ``ChunkReader``."""
+    """A server connection receiving through a ``ChunkReader``, sending large
+    frames unjoined."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,10 +63,63 @@ class ChunkedServerConnection(ServerConnection):
 
 
 def use_chunk_reader(protocol: Protocol) -> None:
-    """Give a fresh protocol a ``ChunkReader`` and restart its parser on it."""
+    """Give a fresh protocol a ``ChunkReader`` and restart its parser on it,
+    and let it write large frames without joining them to their header."""
     protocol.reader = ChunkReader()  # type: ignore[assignment]
     protocol.parser = protocol.parse()
     next(protocol.parser)
+    if type(protocol) is ClientProtocol:
+        protocol.__class__ = _ClientProtocol
+    elif type(protocol) is ServerProtocol:
+        protocol.__class__ = _ServerProtocol
+
+
+UNJOINED_FROM = 1 << 16
+"""Data frames from this size on go out as two writes, header then payload.
+
+``websockets`` serializes a frame by copying its header and payload into one
+new bytes object: for the channel's 1 MiB frames, a copy of every byte the
+gateway relays and the ends send, which the transport copies again anyway.
+From this size on the header takes the 8-byte length, so it is 10 bytes (14
+with a mask) whatever the size."""
+
+
+class _UnjoinedFrames(Protocol):
+    """``Protocol.send_frame``, writing large data frames without the copy."""
+
+    def send_frame(self, frame: Frame) -> None:
+        data = frame.data
+        if (
+            len(data) < UNJOINED_FROM
+            or frame.opcode not in DATA_OPCODES
+            or frame.rsv1
+            or frame.rsv2
+            or frame.rsv3
+            or self.extensions
+            or self.debug
+        ):
+            super().send_frame(frame)
+            return
+        head = (0b10000000 if frame.fin else 0) | frame.opcode
+        if self.side is CLIENT:
+            mask = secrets.token_bytes(4)
+            header = struct.pack("!BBQ", head, 0b10000000 | 127, len(data)) + mask
+            payload = apply_mask(data, mask)  # a new object: the copy masking needs
+        elif type(data) is bytes:  # immutable: safe to hand on as it is
+            header, payload = struct.pack("!BBQ", head, 127, len(data)), data
+        else:
+            super().send_frame(frame)
+            return
+        self.writes.append(header)
+        self.writes.append(payload)
+
+
+class _ClientProtocol(_UnjoinedFrames, ClientProtocol):
+    pass
+
+
+class _ServerProtocol(_UnjoinedFrames, ServerProtocol):
+    pass
 
 
 class ChunkReader:
@@ -57,16 +130,23 @@ class ChunkReader:
         self._size = 0
         self.eof = False
 
-    def feed_data(self, data: bytes | bytearray) -> None:
-        """Keep a received chunk (bytes are kept, not copied)."""
+    def feed_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Keep a received chunk.
+
+        Bytes are kept, not copied, and so is a read-only memoryview: Lifebuoy's
+        TLS layer hands over its plaintext that way, in memory it never writes
+        to again. Anything else is a buffer the transport may reuse: copied.
+        """
         if self.eof:
             raise EOFError("stream ended")
         if not data:
             return
-        if type(data) is not bytes:  # a buffer the transport may reuse
-            data = bytes(data)
-        self._chunks.append(memoryview(data))
-        self._size += len(data)
+        if type(data) is memoryview and data.readonly:
+            view = data
+        else:
+            view = memoryview(data if type(data) is bytes else bytes(data))
+        self._chunks.append(view)
+        self._size += len(view)
 
     def feed_eof(self) -> None:
         """Mark the end of the stream."""
