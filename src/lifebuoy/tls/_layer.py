@@ -221,26 +221,36 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
     # Transport: calls from the application.
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._state is not _State.OPEN or not data:
-            return  # closing: like uvloop, later writes are dropped
-        assert self._tcp is not None
-        view = memoryview(data)
-        try:
-            if len(view) <= PIECE:
-                self._engine.write(view)
-                self._tcp.write(self._engine.take())
-                return
-            pieces = []
-            for start in range(0, len(view), PIECE):
-                self._engine.write(view[start : start + PIECE])
-                pieces.append(self._engine.take())
-            self._tcp.writelines(pieces)
-        except ssl.SSLError as exc:
-            self._abort(exc)
+        self.writelines((data,))
 
     def writelines(self, list_of_data: Any) -> None:
-        for data in list_of_data:
-            self.write(data)
+        """Encrypt the pieces in order and send the records together: a
+        frame's header and payload, written apart, go out in one send."""
+        if self._state is not _State.OPEN:
+            return  # closing: like uvloop, later writes are dropped
+        assert self._tcp is not None
+        engine, ciphertext, untaken = self._engine, [], 0
+        try:
+            for data in list_of_data:
+                view = memoryview(data)
+                for start in range(0, len(view), PIECE):
+                    piece = view[start : start + PIECE]
+                    engine.write(piece)
+                    # Taken out at least every PIECE, so OpenSSL's outgoing
+                    # buffer never holds much more.
+                    untaken += len(piece)
+                    if untaken >= PIECE:
+                        ciphertext.append(engine.take())
+                        untaken = 0
+            if untaken:
+                ciphertext.append(engine.take())
+        except ssl.SSLError as exc:
+            self._abort(exc)
+            return
+        if len(ciphertext) == 1:
+            self._tcp.write(ciphertext[0])
+        elif ciphertext:
+            self._tcp.writelines(ciphertext)
 
     def can_write_eof(self) -> bool:
         return False  # TLS has no half-close: websockets closes instead

@@ -233,6 +233,10 @@ def test_tls_layer_carries_bytes_both_ways_unchanged(
             # ChunkReader keeps without copying.
             assert app.chunk_kinds == {"read-only view"}
             assert app.transport is not None
+            # Several writes in one call, as a frame's header and payload.
+            parts = [b"h" * 10, b"", os.urandom(3 * PIECE + 5), b"tail"]
+            app.transport.writelines(parts)
+            assert await reader.readexactly(3 * PIECE + 19) == b"".join(parts)
             assert app.transport.get_extra_info("peername") == writer.get_extra_info(
                 "sockname"
             )

@@ -18,7 +18,11 @@ from websockets.protocol import CLIENT, SERVER, Protocol, State
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
-from lifebuoy.protocol.aio._streams import ChunkReader, use_chunk_reader
+from lifebuoy.protocol.aio._streams import (
+    ChunkedServerConnection,
+    ChunkReader,
+    use_chunk_reader,
+)
 
 Op = tuple[str, int]
 
@@ -193,3 +197,42 @@ def _run(generator: Generator[None, None, Any]) -> Any:
     except StopIteration as done:
         return done.value
     raise AssertionError("the read waited for more bytes")
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[bytes]]] = []
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", [bytes(data)]))
+
+    def writelines(self, items: list[bytes]) -> None:
+        self.calls.append(("writelines", [bytes(item) for item in items]))
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.calls.append(("write_eof", []))
+
+
+def test_a_large_frames_header_and_payload_go_to_the_transport_in_one_call() -> None:
+    connection = ChunkedServerConnection.__new__(ChunkedServerConnection)
+    connection.protocol = _open(ServerProtocol, SERVER)  # type: ignore[assignment]
+    connection.transport = _Transport()  # type: ignore[assignment]
+    connection.debug = False
+    message = os.urandom(100_000)
+
+    connection.protocol.send_binary(message)
+    connection.send_data()
+    connection.protocol.send_binary(b"small")
+    connection.send_data()
+    connection.protocol.send_eof()
+    connection.send_data()
+
+    calls = connection.transport.calls  # type: ignore[attr-defined]
+    assert [kind for kind, _ in calls] == ["writelines", "write", "write_eof"]
+    assert [len(item) for item in calls[0][1]] == [10, len(message)]
+    stock = _stock(ClientProtocol, CLIENT)
+    stock.receive_data(b"".join(b"".join(items) for _, items in calls))
+    assert [event.data for event in stock.events_received()] == [message, b"small"]

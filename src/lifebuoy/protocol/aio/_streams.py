@@ -52,6 +52,10 @@ class ChunkedClientConnection(ClientConnection):
         super().__init__(*args, **kwargs)
         use_chunk_reader(self.protocol)
 
+    def send_data(self) -> None:
+        if not _sent_together(self):
+            super().send_data()
+
 
 class ChunkedServerConnection(ServerConnection):
     """A server connection receiving through a ``ChunkReader``, sending large
@@ -60,6 +64,23 @@ class ChunkedServerConnection(ServerConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         use_chunk_reader(self.protocol)
+
+    def send_data(self) -> None:
+        if not _sent_together(self):
+            super().send_data()
+
+
+def _sent_together(connection: ClientConnection | ServerConnection) -> bool:
+    """Hand several pending writes to the transport in one call, so that a
+    frame written as header and payload goes out in one send (and, over TLS,
+    one batch of records). ``websockets`` writes them one by one, which it
+    still does here for a single write or the end of the stream (an empty
+    write)."""
+    writes = connection.protocol.writes
+    if len(writes) < 2 or not all(writes):
+        return False
+    connection.transport.writelines(connection.protocol.data_to_send())
+    return True
 
 
 def use_chunk_reader(protocol: Protocol) -> None:
