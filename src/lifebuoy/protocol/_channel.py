@@ -33,7 +33,7 @@ from ._events import (
     SendCapacityAvailable,
 )
 from ._handshake import Handshake, HandshakeResult
-from ._records import Receiver, Sender
+from ._records import Receiver, Sealed, Sender
 from ._wire import (
     HEADER_SIZE,
     SEQUENCED,
@@ -50,7 +50,7 @@ from ._wire import (
 
 logger = logging.getLogger(__name__)
 
-Frame = bytes | bytearray
+Frame = bytes | bytearray | memoryview
 """An outgoing frame: send it as one WebSocket binary message, do not modify it."""
 _HANDSHAKE = frozenset({FrameType.COMMIT, FrameType.HELLO, FrameType.FINISHED})
 _OVERHEAD = HEADER_SIZE + TAG_SIZE
@@ -353,7 +353,7 @@ class Channel:
         self._close_sent = (code, text)
         self._queue([frame])
 
-    def _queue(self, frames: list[bytearray]) -> None:
+    def _queue(self, frames: list[Sealed]) -> None:
         self._ack_frames = self._ack_bytes = 0
         if self._link is _Link.UP:
             self._outgoing.extend(frames)

@@ -15,6 +15,8 @@ from collections import deque
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from lifebuoy._memory import uninitialized
+
 from ._errors import (
     AuthenticationFailed,
     LimitReached,
@@ -27,6 +29,9 @@ from ._keys import DirectionKeys, KeyChain
 from ._wire import HEADER_SIZE, TAG_SIZE, FrameType, Header, Limits, Role, nonce
 
 logger = logging.getLogger(__name__)
+
+Sealed = memoryview
+"""A frame this party sealed: its own memory, writable, never shared."""
 
 
 class Sender:
@@ -45,14 +50,14 @@ class Sender:
         self._control_counter = 0
         self._key_frames = 0
         self._key_bytes = 0
-        self._unacked: deque[tuple[int, bytearray]] = deque()
+        self._unacked: deque[tuple[int, Sealed]] = deque()
         self.unacked_bytes = 0
 
     def room_for_data(self) -> bool:
         """Whether one more data frame fits in the sequence space."""
         return self.next_sequence + 2 < self._limits.max_sequence
 
-    def seal_data(self, payload: bytes, ack: int) -> list[bytearray]:
+    def seal_data(self, payload: bytes, ack: int) -> list[Sealed]:
         """A data frame, preceded by a key update when the key is used up."""
         frames = []
         if (
@@ -66,7 +71,7 @@ class Sender:
         self._key_bytes += len(payload)
         return frames
 
-    def seal(self, kind: FrameType, payload: bytes, ack: int) -> bytearray:
+    def seal(self, kind: FrameType, payload: bytes, ack: int) -> Sealed:
         """Encrypt one sequenced frame and keep it until acknowledged."""
         sequence = self.next_sequence
         if sequence >= self._limits.max_sequence or (
@@ -88,7 +93,7 @@ class Sender:
             logger.debug("send key updated to epoch %d", self._chain.epoch)
         return frame
 
-    def seal_control(self, kind: FrameType, ack: int) -> bytearray | None:
+    def seal_control(self, kind: FrameType, ack: int) -> Sealed | None:
         """An acknowledgement or resume frame; None once counters are used up."""
         counter = self._control_counter
         if counter >= self._limits.max_sequence:
@@ -108,7 +113,7 @@ class Sender:
         self.acked = max(self.acked, ack)
         return freed
 
-    def resume_from(self, ack: int) -> list[bytearray]:
+    def resume_from(self, ack: int) -> list[Sealed]:
         """Apply the peer's resume and return every frame it has not received."""
         if ack < self.acked or ack > self.next_sequence:
             raise ResumeFailed(
@@ -171,12 +176,12 @@ class Receiver:
         logger.debug("receive key updated to epoch %d", self._chain.epoch)
 
 
-def _encrypt(aead: AESGCM, counter: int, header: Header, payload: bytes) -> bytearray:
-    frame = bytearray(HEADER_SIZE + len(payload) + TAG_SIZE)
-    view = memoryview(frame)
+def _encrypt(aead: AESGCM, counter: int, header: Header, payload: bytes) -> Sealed:
+    # Every byte of the frame is written here: no need to zero it first.
+    frame = uninitialized(HEADER_SIZE + len(payload) + TAG_SIZE)
     aad = header.pack()
-    view[:HEADER_SIZE] = aad
-    aead.encrypt_into(nonce(counter), payload, aad, view[HEADER_SIZE:])
+    frame[:HEADER_SIZE] = aad
+    aead.encrypt_into(nonce(counter), payload, aad, frame[HEADER_SIZE:])
     return frame
 
 

@@ -245,14 +245,6 @@ def _buffer(name: str, size: int) -> Any:
     return buffer
 
 
-def uninitialized(size: int) -> memoryview:
-    """``size`` bytes of fresh memory to fill, not zeroed first as a
-    ``bytearray`` would be: its contents are whatever the allocator left."""
-    if _allocate is None:  # pragma: no cover - pyOpenSSL is a dependency
-        return memoryview(bytearray(size))
-    return memoryview(_ffi.buffer(_allocate("char[]", size)))
-
-
 class OpenSSLEngine:
     """An OpenSSL connection over two memory BIOs, driven directly.
 

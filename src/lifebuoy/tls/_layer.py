@@ -37,7 +37,9 @@ import ssl
 from collections.abc import Callable
 from typing import Any, cast
 
-from ._engine import EngineFactory, uninitialized
+from lifebuoy._memory import uninitialized
+
+from ._engine import EngineFactory
 
 logger = logging.getLogger(__name__)
 
