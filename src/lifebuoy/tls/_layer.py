@@ -75,12 +75,18 @@ class _Plaintext:
 
     __slots__ = ("_buffer", "_filled", "_size", "_views")
 
-    # Plaintext can exceed the ciphertext just received by what OpenSSL held
-    # back from before: at most one record's worth.
+    # The plaintext of the records that end in the ciphertext just received
+    # is shorter than that ciphertext. A record that began in an earlier read
+    # adds what of it OpenSSL held back: at most one record's worth, which
+    # goes into further buffers of this size.
     SPARE = 17 * 1024
+    SMALLEST = 1024
 
     def __init__(self, ciphertext: int) -> None:
-        self._size = ciphertext + self.SPARE
+        # Sized to the read, not to the most it could take: memory freed
+        # soon after but bigger than needed would leave the heap fragmented,
+        # and tens of thousands of connections each read a few times.
+        self._size = max(ciphertext, self.SMALLEST)
         self._buffer: memoryview | None = None
         self._filled = 0
         self._views: list[memoryview] = []
@@ -91,6 +97,7 @@ class _Plaintext:
         if buffer is None or self._filled == len(buffer):
             self._keep()
             buffer = self._buffer = uninitialized(self._size)
+            self._size = self.SPARE
         return buffer[self._filled :]
 
     def filled(self, count: int) -> None:

@@ -7,21 +7,26 @@ answer every read the same way for any split of the incoming bytes.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 from collections.abc import Generator
 from typing import Any
+from unittest import mock
 
 import pytest
+from websockets.asyncio.server import ServerConnection
 from websockets.client import ClientProtocol
 from websockets.protocol import CLIENT, SERVER, Protocol, State
 from websockets.server import ServerProtocol
 from websockets.streams import StreamReader
 
 from lifebuoy.protocol.aio._streams import (
+    UNJOINED_FROM,
     ChunkedServerConnection,
     ChunkReader,
     use_chunk_reader,
+    write_large_frames_unjoined,
 )
 
 Op = tuple[str, int]
@@ -91,9 +96,12 @@ def test_chunk_reader_answers_every_read_like_the_stream_reader(seed: int) -> No
 
 
 def _open(protocol_class: type, side: Any) -> Protocol:
+    """A protocol as Lifebuoy's connections have it once a large message went
+    out: receiving through a ChunkReader, writing large frames unjoined."""
     protocol = protocol_class.__new__(protocol_class)
     Protocol.__init__(protocol, side, state=State.OPEN, max_size=None)
     use_chunk_reader(protocol)
+    write_large_frames_unjoined(protocol)
     return protocol
 
 
@@ -236,3 +244,27 @@ def test_a_large_frames_header_and_payload_go_to_the_transport_in_one_call() -> 
     stock = _stock(ClientProtocol, CLIENT)
     stock.receive_data(b"".join(b"".join(items) for _, items in calls))
     assert [event.data for event in stock.events_received()] == [message, b"small"]
+
+
+def test_only_a_large_message_switches_a_connection_to_unjoined_frames() -> None:
+    # The switch costs an idle connection memory: none until it is needed.
+    async def test() -> None:
+        connection = ChunkedServerConnection.__new__(ChunkedServerConnection)
+        connection.protocol = _stock(ServerProtocol, SERVER)  # type: ignore[assignment]
+        sent: list[object] = []
+
+        async def send(
+            self: object, message: object, *, text: bool | None = None
+        ) -> None:
+            sent.append(message)
+
+        with mock.patch.object(ServerConnection, "send", send):
+            for message in ("text", b"small", bytes(UNJOINED_FROM - 1)):
+                await connection.send(message)
+            assert type(connection.protocol) is ServerProtocol
+            await connection.send(memoryview(bytes(UNJOINED_FROM)))
+        assert type(connection.protocol) is not ServerProtocol
+        assert isinstance(connection.protocol, ServerProtocol)
+        assert len(sent) == 4
+
+    asyncio.run(test())

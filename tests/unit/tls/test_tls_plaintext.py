@@ -8,9 +8,9 @@ from lifebuoy.tls._layer import _Plaintext
 
 
 def test_plaintext_fills_one_buffer_and_hands_it_on_read_only() -> None:
-    plaintext = _Plaintext(1000)
+    plaintext = _Plaintext(5000)
     room = plaintext.room()
-    assert len(room) == 1000 + _Plaintext.SPARE
+    assert len(room) == 5000  # the plaintext of what was read is shorter
     data = os.urandom(700)
     room[:700] = data
     plaintext.filled(700)
@@ -23,11 +23,16 @@ def test_plaintext_fills_one_buffer_and_hands_it_on_read_only() -> None:
 
 
 def test_plaintext_beyond_the_first_buffer_goes_into_another() -> None:
-    plaintext = _Plaintext(0)
-    first = os.urandom(_Plaintext.SPARE)
-    plaintext.room()[:] = first
+    # A record begun in an earlier read ends in this one: its plaintext can
+    # exceed the ciphertext just read.
+    plaintext = _Plaintext(10)
+    first = os.urandom(_Plaintext.SMALLEST)
+    room = plaintext.room()
+    assert len(room) == _Plaintext.SMALLEST
+    room[:] = first
     plaintext.filled(len(first))
-    room = plaintext.room()  # the first is full: a new one
+    room = plaintext.room()  # the first is full: a new one, for a record
+    assert len(room) == _Plaintext.SPARE
     room[:3] = b"end"
     plaintext.filled(3)
     views = plaintext.done()

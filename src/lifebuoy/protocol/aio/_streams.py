@@ -19,8 +19,7 @@ byte arrives: pass them as ``create_connection`` to ``connect`` and ``serve``.
 This relies on ``websockets``' ``Protocol.reader``, ``Protocol.parser``,
 ``Protocol.writes`` and ``Protocol.send_frame``, unchanged from websockets 11
 to 17; the sender is installed by changing the protocol object's class to a
-subclass that adds nothing but the method, which costs no memory per
-connection.
+subclass that adds nothing but the method (`write_large_frames_unjoined`).
 """
 
 from __future__ import annotations
@@ -52,6 +51,11 @@ class ChunkedClientConnection(ClientConnection):
         super().__init__(*args, **kwargs)
         use_chunk_reader(self.protocol)
 
+    async def send(self, message: Any, *, text: bool | None = None) -> None:
+        if _is_large(message):
+            write_large_frames_unjoined(self.protocol)
+        await super().send(message, text=text)
+
     def send_data(self) -> None:
         if not _sent_together(self):
             super().send_data()
@@ -64,6 +68,11 @@ class ChunkedServerConnection(ServerConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         use_chunk_reader(self.protocol)
+
+    async def send(self, message: Any, *, text: bool | None = None) -> None:
+        if _is_large(message):
+            write_large_frames_unjoined(self.protocol)
+        await super().send(message, text=text)
 
     def send_data(self) -> None:
         if not _sent_together(self):
@@ -84,15 +93,30 @@ def _sent_together(connection: ClientConnection | ServerConnection) -> bool:
 
 
 def use_chunk_reader(protocol: Protocol) -> None:
-    """Give a fresh protocol a ``ChunkReader`` and restart its parser on it,
-    and let it write large frames without joining them to their header."""
+    """Give a fresh protocol a ``ChunkReader`` and restart its parser on it."""
     protocol.reader = ChunkReader()  # type: ignore[assignment]
     protocol.parser = protocol.parse()
     next(protocol.parser)
-    if type(protocol) is ClientProtocol:
-        protocol.__class__ = _ClientProtocol
-    elif type(protocol) is ServerProtocol:
-        protocol.__class__ = _ServerProtocol
+
+
+def write_large_frames_unjoined(protocol: Protocol) -> None:
+    """Make ``protocol`` write data frames of `UNJOINED_FROM` bytes or more
+    as header and payload, by changing its class to a subclass that only
+    adds that ``send_frame``.
+
+    The connections do it when they first send such a message, not before:
+    an object whose class changes gets a dictionary of its own from Python
+    (about 60 bytes more), and most connections only ever carry small ones.
+    """
+    unjoined = _UNJOINED.get(type(protocol))
+    if unjoined is not None:
+        protocol.__class__ = unjoined
+
+
+def _is_large(message: object) -> bool:
+    return isinstance(message, bytes | bytearray | memoryview) and (
+        len(message) >= UNJOINED_FROM
+    )
 
 
 UNJOINED_FROM = 1 << 16
@@ -141,6 +165,12 @@ class _ClientProtocol(_UnjoinedFrames, ClientProtocol):
 
 class _ServerProtocol(_UnjoinedFrames, ServerProtocol):
     pass
+
+
+_UNJOINED: dict[type[Protocol], type[Protocol]] = {
+    ClientProtocol: _ClientProtocol,
+    ServerProtocol: _ServerProtocol,
+}
 
 
 class ChunkReader:
