@@ -14,12 +14,16 @@ On the sending side, ``websockets`` joins each frame's header and payload
 into one new bytes object; from `UNJOINED_FROM` bytes on, the protocol here
 writes them as two pieces instead (the transport sends them together).
 
-The two connection classes install both on their sans-I/O protocol before any
-byte arrives: pass them as ``create_connection`` to ``connect`` and ``serve``.
-This relies on ``websockets``' ``Protocol.reader``, ``Protocol.parser``,
-``Protocol.writes`` and ``Protocol.send_frame``, unchanged from websockets 11
-to 17; the sender is installed by changing the protocol object's class to a
-subclass that adds nothing but the method (`write_large_frames_unjoined`).
+The two connection classes install the reader on their sans-I/O protocol
+before any byte arrives, the sender when they first send a large message:
+pass them as ``create_connection`` to ``connect`` and ``serve``.
+This relies on ``websockets``' ``Protocol.reader`` and ``Protocol.parser``
+(unchanged from websockets 11 to 17), and on ``Protocol.writes``,
+``Protocol.send_frame`` and ``Connection.send_data`` (checked on 17.4, the
+pinned version; the tests compare the frames with ``websockets``' own). The
+sender is installed by changing the protocol object's class to a subclass
+that adds nothing but the method (`write_large_frames_unjoined`); see
+``docs/decisions/0017-relay-copies.md``.
 """
 
 from __future__ import annotations
