@@ -244,13 +244,13 @@ class TLSLayer(asyncio.BufferedProtocol, asyncio.Transport):
                 view = memoryview(data)
                 for start in range(0, len(view), PIECE):
                     piece = view[start : start + PIECE]
-                    engine.write(piece)
-                    # Taken out at least every PIECE, so OpenSSL's outgoing
-                    # buffer never holds much more.
-                    untaken += len(piece)
-                    if untaken >= PIECE:
+                    # Records are taken out before they would stand for more
+                    # than PIECE bytes: OpenSSL's outgoing buffer stays small.
+                    if untaken and untaken + len(piece) > PIECE:
                         ciphertext.append(engine.take())
                         untaken = 0
+                    engine.write(piece)
+                    untaken += len(piece)
             if untaken:
                 ciphertext.append(engine.take())
         except ssl.SSLError as exc:
