@@ -30,13 +30,14 @@ import ipaddress
 import logging
 import os
 import ssl
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
+from lifebuoy._memory import uninitialized
 
 logger = logging.getLogger(__name__)
 
@@ -230,21 +231,6 @@ def openssl_engine_available() -> bool:
     return hasattr(SSL.Context(SSL.TLS_METHOD), "_context")
 
 
-_buffers = threading.local()
-_allocate: Any = (
-    None if _lib is None else _ffi.new_allocator(should_clear_after_alloc=False)
-)
-
-
-def _buffer(name: str, size: int) -> Any:
-    """A buffer of ``size`` bytes for this thread, not zeroed on allocation."""
-    buffer = getattr(_buffers, name, None)
-    if buffer is None:
-        buffer = _allocate("char[]", size)
-        setattr(_buffers, name, buffer)
-    return buffer
-
-
 class OpenSSLEngine:
     """An OpenSSL connection over two memory BIOs, driven directly.
 
@@ -313,26 +299,23 @@ class OpenSSLEngine:
         return int(_lib.SSL_pending(self._ssl))
 
     def read(self, size: int) -> bytes:
-        """Up to ``size`` bytes from as many records as are there: a call per
-        record would cost more than decrypting it."""
-        size = min(size, READ_SIZE)
-        buffer = _buffer("read", READ_SIZE)
-        return bytes(_ffi.buffer(buffer, self._read(buffer, size)))
+        buffer = uninitialized(min(size, READ_SIZE))
+        return bytes(buffer[: self.read_into(buffer)])
 
     def read_into(self, view: memoryview) -> int:
-        with _ffi.from_buffer(view, require_writable=True) as pointer:
-            return self._read(pointer, len(view))
-
-    def _read(self, buffer: Any, size: int) -> int:
+        """Plaintext from as many records as are there: a call per record
+        would cost more than decrypting it."""
         if self._failure is not None:
             raise self._failure
+        size = len(view)
         ssl_pointer, read = self._ssl, _lib.SSL_read
         _lib.ERR_clear_error()
         total: int = 0
-        while (count := read(ssl_pointer, buffer + total, size - total)) > 0:
-            total += count
-            if total == size:
-                return total
+        with _ffi.from_buffer(view, require_writable=True) as buffer:
+            while (count := read(ssl_pointer, buffer + total, size - total)) > 0:
+                total += count
+                if total == size:
+                    return total
         # No whole record is left, or the connection ended. No exception is
         # kept in a local variable here: raised, it would hold this frame
         # through its traceback, and the frame it, until the cyclic garbage
@@ -365,9 +348,10 @@ class OpenSSLEngine:
         size = _lib.BIO_get_mem_data(self._from, _ffi.NULL)
         if size <= 0:
             return b""
-        buffer = _allocate("char[]", size)
-        count = _lib.BIO_read(self._from, buffer, size)
-        return memoryview(_ffi.buffer(buffer, max(count, 0))).toreadonly()
+        buffer = uninitialized(size)
+        with _ffi.from_buffer(buffer, require_writable=True) as pointer:
+            count = _lib.BIO_read(self._from, pointer, size)
+        return buffer[: max(count, 0)].toreadonly()
 
     def unwrap(self) -> None:
         _lib.ERR_clear_error()

@@ -117,5 +117,6 @@ def test_cli_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--tls-cert", "--tls-engine", "--site-key", "--allowed-origin"):
+    options = ("--tls-cert", "--tls-engine", "--site-key", "--allowed-origin")
+    for option in (*options, "--report-url"):
         assert option in out

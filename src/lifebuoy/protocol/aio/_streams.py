@@ -32,9 +32,10 @@ import secrets
 import struct
 from collections import deque
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.connection import Connection
 from websockets.asyncio.server import ServerConnection
 from websockets.client import ClientProtocol
 from websockets.frames import DATA_OPCODES, Frame
@@ -47,53 +48,43 @@ except ImportError:  # pragma: no cover - websockets built without its C part
     from websockets.utils import apply_mask
 
 
-class ChunkedClientConnection(ClientConnection):
+class _Chunked(Connection):
+    """What both connection classes add to ``websockets``' own."""
+
+    __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_chunk_reader(self.protocol)
+
+    async def send(self, message: Any, *, text: bool | None = None) -> None:
+        if isinstance(message, bytes | bytearray | memoryview) and (
+            len(message) >= UNJOINED_FROM
+        ):
+            write_large_frames_unjoined(self.protocol)
+        await super().send(message, text=text)
+
+    def send_data(self) -> None:
+        """Hand several pending writes to the transport in one call, so that
+        a frame written as header and payload goes out in one send (and, over
+        TLS, one batch of records). ``websockets`` writes them one by one,
+        which it still does here for a single write or the end of the stream
+        (an empty write)."""
+        writes = self.protocol.writes
+        if len(writes) < 2 or not all(writes):
+            super().send_data()
+        else:
+            self.transport.writelines(self.protocol.data_to_send())
+
+
+class ChunkedClientConnection(_Chunked, ClientConnection):
     """A client connection receiving through a ``ChunkReader``, sending large
     frames unjoined."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_chunk_reader(self.protocol)
 
-    async def send(self, message: Any, *, text: bool | None = None) -> None:
-        if _is_large(message):
-            write_large_frames_unjoined(self.protocol)
-        await super().send(message, text=text)
-
-    def send_data(self) -> None:
-        if not _sent_together(self):
-            super().send_data()
-
-
-class ChunkedServerConnection(ServerConnection):
+class ChunkedServerConnection(_Chunked, ServerConnection):
     """A server connection receiving through a ``ChunkReader``, sending large
     frames unjoined."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_chunk_reader(self.protocol)
-
-    async def send(self, message: Any, *, text: bool | None = None) -> None:
-        if _is_large(message):
-            write_large_frames_unjoined(self.protocol)
-        await super().send(message, text=text)
-
-    def send_data(self) -> None:
-        if not _sent_together(self):
-            super().send_data()
-
-
-def _sent_together(connection: ClientConnection | ServerConnection) -> bool:
-    """Hand several pending writes to the transport in one call, so that a
-    frame written as header and payload goes out in one send (and, over TLS,
-    one batch of records). ``websockets`` writes them one by one, which it
-    still does here for a single write or the end of the stream (an empty
-    write)."""
-    writes = connection.protocol.writes
-    if len(writes) < 2 or not all(writes):
-        return False
-    connection.transport.writelines(connection.protocol.data_to_send())
-    return True
 
 
 def use_chunk_reader(protocol: Protocol) -> None:
@@ -117,12 +108,6 @@ def write_large_frames_unjoined(protocol: Protocol) -> None:
         protocol.__class__ = unjoined
 
 
-def _is_large(message: object) -> bool:
-    return isinstance(message, bytes | bytearray | memoryview) and (
-        len(message) >= UNJOINED_FROM
-    )
-
-
 UNJOINED_FROM = 1 << 16
 """Data frames from this size on go out as two writes, header then payload.
 
@@ -138,6 +123,7 @@ class _UnjoinedFrames(Protocol):
 
     def send_frame(self, frame: Frame) -> None:
         data = frame.data
+        client = self.side is CLIENT
         if (
             len(data) < UNJOINED_FROM
             or frame.opcode not in DATA_OPCODES
@@ -146,19 +132,21 @@ class _UnjoinedFrames(Protocol):
             or frame.rsv3
             or self.extensions
             or self.debug
+            # A server sends the payload itself: only if it cannot change.
+            or not (client or type(data) is bytes)
         ):
             super().send_frame(frame)
             return
         head = (0b10000000 if frame.fin else 0) | frame.opcode
-        if self.side is CLIENT:
+        header = struct.pack(
+            "!BBQ", head, (0b10000000 if client else 0) | 127, len(data)
+        )
+        if client:
             mask = secrets.token_bytes(4)
-            header = struct.pack("!BBQ", head, 0b10000000 | 127, len(data)) + mask
+            header += mask
             payload = apply_mask(data, mask)  # a new object: the copy masking needs
-        elif type(data) is bytes:  # immutable: safe to hand on as it is
-            header, payload = struct.pack("!BBQ", head, 127, len(data)), data
         else:
-            super().send_frame(frame)
-            return
+            payload = cast(bytes, data)  # bytes: checked above
         self.writes.append(header)
         self.writes.append(payload)
 
